@@ -1,0 +1,36 @@
+/*-------------------------------------------------------------------------
+ *
+ * http.h
+ *		  The transport's interface (http.c); no curl types leak out.
+ *
+ * IDENTIFICATION
+ *		  src/http.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CR_HTTP_H
+#define CR_HTTP_H
+
+#include "callrecord_fdw.h"
+
+typedef struct CrHttp CrHttp;
+
+typedef struct CrHttpConfig
+{
+	const char *ca_file;		/* NULL: the system store */
+	int			timeout_ms;
+	int			connect_timeout_ms;
+	const char *request_id_header;
+	int			slots;			/* requests in flight at most */
+} CrHttpConfig;
+
+extern void cr_http_global_init(void);
+extern CrHttp *cr_http_create(MemoryContext cxt, const CrHttpConfig *cfg);
+extern void cr_http_start(CrHttp *h, int tag, const CrHttpRequest *req);
+extern int	cr_http_inflight(CrHttp *h);
+extern int64 cr_http_bytes_received(CrHttp *h);
+extern bool cr_http_wait(CrHttp *h, int64 wake_at_us, int *tag,
+						 CrHttpResponse *resp);
+extern void cr_http_close(CrHttp *h);
+
+#endif							/* CR_HTTP_H */

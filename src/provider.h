@@ -1,0 +1,87 @@
+/*-------------------------------------------------------------------------
+ *
+ * provider.h
+ *		  The interface between the scan engine and one vendor.
+ *
+ * A provider is a static table plus functions: its resources (columns,
+ * pushdown capabilities), its limits and defaults, and the functions that
+ * turn a CrRequestSpec into an HTTP request and an HTTP response into a
+ * CrPage.  Providers never touch curl, executor state or windows; the
+ * engine never knows a vendor's field names or signing rules.
+ *
+ * IDENTIFICATION
+ *		  src/provider.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CR_PROVIDER_H
+#define CR_PROVIDER_H
+
+#include "callrecord_fdw.h"
+
+/* Limits and defaults of one vendor API. */
+typedef struct CrLimits
+{
+	int64		max_window_us;	/* longest window one request may cover */
+	int64		grain_us;		/* window boundaries fall on multiples of this */
+	bool		paged;			/* the API pages its results */
+	int			page_size_default;
+	int			page_size_max;
+	double		default_rps;
+	int			default_history_days;
+	const char *default_endpoint;
+	const char *request_id_header;	/* response header with the request id */
+} CrLimits;
+
+/* A credential option of a user mapping. */
+typedef struct CrCredential
+{
+	const char *name;
+	bool		required;
+} CrCredential;
+
+typedef struct CrProvider
+{
+	const char *name;			/* "ucloud" */
+	const CrResource *resources;
+	int			nresources;
+	CrLimits	limits;
+	const CrCredential *credentials;	/* NULL-name terminated */
+
+	/*
+	 * Can this version scan the provider?  When false, the options and
+	 * IMPORT definitions exist but a scan fails with a clear message.
+	 */
+	bool		can_scan;
+
+	/* Build the HTTP request for one page. */
+	void		(*build_request) (const CrRequestSpec *spec,
+								  const CrAccount *acct,
+								  CrHttpRequest *out);
+
+	/*
+	 * Decode one complete response: the envelope (errors, total, next link,
+	 * retry class) and the wanted record fields.  fields/nfields name the
+	 * JSON fields the scan needs; want_raw asks for each record's raw text.
+	 */
+	void		(*read_page) (const CrHttpResponse *resp,
+							  const CrRequestSpec *spec,
+							  const char *const *fields, int nfields,
+							  bool want_raw, CrPage *page);
+} CrProvider;
+
+/* in provider.c */
+extern const CrProvider *cr_provider_lookup(const char *name);
+extern const CrProvider *const *cr_provider_all(int *n);
+extern const CrResource *cr_resource_lookup(const CrProvider *prov,
+											const char *name);
+extern int	cr_resource_column(const CrResource *res, const char *colname);
+extern const char *cr_account_get(const CrAccount *acct, const char *name);
+
+/* the providers */
+extern const CrProvider cr_provider_ucloud;
+extern const CrProvider cr_provider_msgraph;
+extern const CrProvider cr_provider_alibaba;
+extern const CrProvider cr_provider_tencent;
+
+#endif							/* CR_PROVIDER_H */

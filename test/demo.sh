@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# The demo: build and install callrecord_fdw, start the local vendor API
+# server and a throwaway PostgreSQL cluster, import the UCloud tables and
+# run the queries a user would write.  Prints the results.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+bash test/install_deps.sh
+make -s && make -s install
+
+work=$(mktemp -d /tmp/crfdw-demo.XXXXXX)
+chmod 755 "$work"
+bash test/make_certs.sh "$work/certs" >/dev/null
+chmod -R a+rX "$work/certs"
+python3 test/vendor_server.py --cert-dir "$work/certs" --port 0 \
+	--port-file "$work/port" --log-file "$work/requests.jsonl" >"$work/server.out" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do [ -s "$work/port" ] && break; sleep 0.1; done
+port=$(cat "$work/port")
+
+cat >"$work/demo.sql" <<SQL
+\\set ON_ERROR_STOP 1
+\\pset footer off
+SET timezone = 'UTC';
+CREATE EXTENSION callrecord_fdw;
+CREATE SERVER ucloud_voice FOREIGN DATA WRAPPER callrecord_fdw
+  OPTIONS (provider 'ucloud', region 'cn-zj',
+           endpoint 'https://127.0.0.1:$port/ucloud', ca_file '$work/certs/ca.pem',
+           requests_per_second '20');
+CREATE USER MAPPING FOR CURRENT_USER SERVER ucloud_voice
+  OPTIONS (public_key 'ucloudsomeone@example.com1296235120854146120',
+           private_key '46f09bb9fab4f12dfc160dae12273d5332b5debe');
+CREATE SCHEMA reports;
+IMPORT FOREIGN SCHEMA ucloud FROM SERVER ucloud_voice INTO reports;
+
+\\echo '--- the ten latest calls'
+SELECT phone, call_start_time, duration, receipt_result, receipt_desc
+FROM reports.uvms_send_records
+ORDER BY call_start_time DESC LIMIT 10;
+
+\\echo '--- calls per day for one task over the last 30 days'
+SELECT call_start_time::date AS day, count(*) AS calls, sum(duration) AS seconds,
+       round(avg((receipt_result = 1)::int) * 100, 1) AS pct_answered
+FROM reports.uvms_send_records
+WHERE call_start_time >= now() - interval '30 days' AND task_no = 'T-2026-03'
+GROUP BY 1 ORDER BY 1 DESC LIMIT 10;
+
+\\echo '--- calls to our customers last week (a parameterized nested loop)'
+CREATE TABLE customers (phone text PRIMARY KEY, name text);
+INSERT INTO customers VALUES ('+8613500000001', 'Acme Ltd'), ('+8613500000007', 'Globex');
+ANALYZE customers;
+SELECT c.name, count(*) AS calls, sum(r.bill_second) AS billed_seconds
+FROM customers c JOIN reports.uvms_send_records r ON r.phone = c.phone
+WHERE r.call_start_time >= now() - interval '7 days'
+GROUP BY c.name ORDER BY c.name;
+
+\\echo '--- the plan of that query'
+EXPLAIN (COSTS OFF)
+SELECT c.name, count(*) FROM customers c JOIN reports.uvms_send_records r ON r.phone = c.phone
+WHERE r.call_start_time >= now() - interval '7 days' GROUP BY c.name;
+
+\\echo '--- a materialized view for reports, refreshed'
+CREATE MATERIALIZED VIEW daily_calls AS
+SELECT call_start_time::date AS day, task_no, count(*) AS calls
+FROM reports.uvms_send_records
+WHERE call_start_time >= now() - interval '60 days' GROUP BY 1, 2;
+CREATE UNIQUE INDEX ON daily_calls (day, task_no);
+REFRESH MATERIALIZED VIEW CONCURRENTLY daily_calls;
+SELECT task_no, sum(calls) AS calls FROM daily_calls GROUP BY 1 ORDER BY 1;
+
+\\echo '--- the whole history (180 days), with what it cost'
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+SELECT count(*) FROM reports.uvms_send_records;
+SQL
+pg_virtualenv -v 15 -- psql -X -f "$work/demo.sql"
+echo "requests sent to the local UCloud API: $(wc -l <"$work/requests.jsonl")"

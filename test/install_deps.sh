@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Install what building and testing callrecord_fdw needs, only when missing.
+# Debian 12, as root (or with sudo).
+set -euo pipefail
+
+pkgs=(postgresql-15 postgresql-server-dev-15 postgresql-common libcurl4-openssl-dev
+      libssl-dev openssl python3 make gcc clang "$@")
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "installing: ${missing[*]}"
+	SUDO=""
+	[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+	export DEBIAN_FRONTEND=noninteractive
+	$SUDO apt-get update -q
+	$SUDO apt-get install -y -q "${missing[@]}"
+fi
