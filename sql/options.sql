@@ -27,7 +27,7 @@ ALTER SERVER s_uc OPTIONS (ADD history_days '0');
 ALTER SERVER s_uc OPTIONS (ADD history_days '30');
 ALTER SERVER s_uc OPTIONS (ADD endpoint 'ftp://example.com/');
 ALTER SERVER s_uc OPTIONS (ADD endpoint 'https://127.0.0.1:1/ucloud');
-ALTER SERVER s_uc OPTIONS (ADD region '');
+CREATE SERVER s_e FOREIGN DATA WRAPPER callrecord_fdw OPTIONS (provider 'ucloud', region '');
 ALTER SERVER s_uc OPTIONS (ADD timeout_ms '1000', timeout_ms '2000');
 
 -- options of another provider are refused on a server
@@ -100,6 +100,7 @@ CREATE SERVER s_user FOREIGN DATA WRAPPER callrecord_fdw OPTIONS (provider 'uclo
 ALTER SERVER s_user OPTIONS (ADD endpoint 'https://evil.example.com/');
 DROP SERVER s_user;
 RESET ROLE;
+REVOKE USAGE ON FOREIGN DATA WRAPPER callrecord_fdw FROM regress_cr_user;
 DROP ROLE regress_cr_user;
 
 -- clean up

@@ -73,7 +73,8 @@ const CrProvider cr_provider_ucloud = {
 	.resources = ucloud_resources,
 	.nresources = lengthof(ucloud_resources),
 	.limits = {
-		.max_window_us = 7 * CR_USEC_PER_DAY,
+		/* 604800 s between StartTime and EndTime, both inclusive */
+		.max_window_us = 7 * CR_USEC_PER_DAY + CR_USEC_PER_SEC,
 		.grain_us = CR_USEC_PER_SEC,
 		.paged = true,
 		.page_size_default = 100,
@@ -89,17 +90,11 @@ const CrProvider cr_provider_ucloud = {
 	.read_page = ucloud_read_page,
 };
 
-/* floor and ceiling of a microsecond time in whole seconds */
+/* a microsecond time floored to whole seconds */
 static int64
 floor_sec(int64 us)
 {
 	return us >= 0 ? us / CR_USEC_PER_SEC : -((-us + CR_USEC_PER_SEC - 1) / CR_USEC_PER_SEC);
-}
-
-static int64
-ceil_sec(int64 us)
-{
-	return -floor_sec(-us);
 }
 
 static void
@@ -121,12 +116,15 @@ ucloud_build_request(const CrRequestSpec *spec, const CrAccount *acct,
 		params[n++] = (CrParam) {"Region", spec->opts->region};
 
 	/*
-	 * The window [start, end) in whole seconds: the vendor's bounds are
-	 * inclusive at second resolution, and the engine keeps only rows whose
-	 * own time falls in the window.
+	 * The window [start, end) as whole seconds.  Both vendor bounds are
+	 * inclusive at second resolution (vendor notes, decision 5), so the
+	 * window covers the seconds from floor(start) to floor(end - 1us): a
+	 * 7-day window is EndTime - StartTime = 604800 and holds 604801 whole
+	 * seconds.  The engine keeps only rows whose own time falls in the
+	 * window, so a row that two windows return comes out once.
 	 */
 	params[n++] = (CrParam) {"StartTime", psprintf(INT64_FORMAT, floor_sec(spec->start_us))};
-	params[n++] = (CrParam) {"EndTime", psprintf(INT64_FORMAT, ceil_sec(spec->end_us))};
+	params[n++] = (CrParam) {"EndTime", psprintf(INT64_FORMAT, floor_sec(spec->end_us - 1))};
 	params[n++] = (CrParam) {"Page", psprintf("%d", spec->page)};
 	params[n++] = (CrParam) {"NumPerPage", psprintf("%d", spec->page_size)};
 	/* always an explicit order, so that offset pages stay stable */
