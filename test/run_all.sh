@@ -64,6 +64,7 @@ set -uo pipefail
 cd "$root"
 make -s installcheck >"$log/regress.out" 2>&1
 echo "regress_rc=\$?" >>"$log/regress.out"
+shopt -s nullglob
 for t in test/integration/test_*.py; do
 	name=\$(basename "\$t" .py)
 	python3 "\$t" >"$log/\$name.out" 2>&1
