@@ -108,16 +108,25 @@ mkdir newcerts
 : >index.txt
 openssl rand -hex 16 >serial
 
+# Run openssl quietly; show its output only when it fails.
+ossl() {
+	if ! openssl "$@" >ossl.log 2>&1; then
+		echo "make_certs.sh: openssl $1 failed:" >&2
+		cat ossl.log >&2
+		exit 1
+	fi
+}
+
 newkey() {
 	# EC P-256 keys: fast to make, accepted by OpenSSL, libcurl and Python.
-	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null
+	ossl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1"
 	chmod 600 "$1"
 }
 
 selfsigned_ca() {
 	# $1 = basename, $2 = common name
 	newkey "$1.key"
-	openssl req -config openssl.cnf -new -x509 -key "$1.key" -out "$1.pem" \
+	ossl req -config openssl.cnf -new -x509 -key "$1.key" -out "$1.pem" \
 		-subj "/CN=$2" -days 3650 -sha256 -extensions v3_ca
 }
 
@@ -127,10 +136,10 @@ leaf() {
 	local name=$1 cn=$2 ext=$3
 	shift 3
 	newkey "$name.key"
-	openssl req -config openssl.cnf -new -key "$name.key" -out "$name.csr" -subj "/CN=$cn"
-	openssl ca -config openssl.cnf -batch -notext -md sha256 \
+	ossl req -config openssl.cnf -new -key "$name.key" -out "$name.csr" -subj "/CN=$cn"
+	ossl ca -config openssl.cnf -batch -notext -md sha256 \
 		-cert ca.pem -keyfile ca.key -extensions "$ext" \
-		-in "$name.csr" -out "$name.pem" "$@" 2>/dev/null
+		-in "$name.csr" -out "$name.pem" "$@"
 }
 
 selfsigned_ca ca "callrecord_fdw test CA"
@@ -141,8 +150,8 @@ leaf expired localhost leaf_localhost -startdate 20200101000000Z -enddate 202001
 leaf wronghost other.invalid leaf_wronghost -days 3650
 
 # Sanity checks: the good chain verifies, the bad ones are what they claim.
-openssl verify -CAfile ca.pem server.pem >/dev/null
-openssl verify -CAfile ca.pem wronghost.pem >/dev/null
+ossl verify -CAfile ca.pem server.pem
+ossl verify -CAfile ca.pem wronghost.pem
 if openssl verify -CAfile ca.pem expired.pem >/dev/null 2>&1; then
 	echo "make_certs.sh: expired.pem unexpectedly verifies" >&2
 	exit 1

@@ -253,6 +253,18 @@ def _validate_latency(v):
     return v
 
 
+def _validate_int(v, name, minimum):
+    if not isinstance(v, int) or isinstance(v, bool) or v < minimum:
+        raise ValueError("%s must be an integer >= %d" % (name, minimum))
+    return v
+
+
+def _validate_choice(v, name, choices):
+    if v not in choices:
+        raise ValueError("%s must be one of %s" % (name, ", ".join(choices)))
+    return v
+
+
 # ---------------------------------------------------------------- UCloud
 
 def ucloud_string_to_sign(params, private_key):
@@ -306,21 +318,8 @@ class UCloudVendor:
     MAX_PER_PAGE = 1000
 
     config_defaults = {"ucloud_rate_limit": 20, "total_field": "Total"}
-
-    @staticmethod
-    def _validate_rate(v):
-        if not isinstance(v, int) or isinstance(v, bool) or v < 0:
-            raise ValueError("ucloud_rate_limit must be an integer >= 0")
-        return v
-
-    @staticmethod
-    def _validate_total_field(v):
-        if v not in ("Total", "Count"):
-            raise ValueError("total_field must be \"Total\" or \"Count\"")
-        return v
-
-    config_validators = {"ucloud_rate_limit": _validate_rate.__func__,
-                         "total_field": _validate_total_field.__func__}
+    config_validators = {"ucloud_rate_limit": lambda v: _validate_int(v, "ucloud_rate_limit", 0),
+                         "total_field": lambda v: _validate_choice(v, "total_field", ("Total", "Count"))}
 
     # -- request handling
 
@@ -491,7 +490,9 @@ class BadRequest(Exception):
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"           # keep-alive; every response has Content-Length
     server_version = "callrecord-fdw-test-vendor/1.0"
-    sys_version = ""
+
+    def version_string(self):
+        return self.server_version
     timeout = IDLE_TIMEOUT_S
     disable_nagle_algorithm = True
 
@@ -589,12 +590,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if path == "/_control" or path.startswith("/_control/"):
             self._control(path, url.query, body)
             return
-        segment, _, rest = path[1:].partition("/")
+        segment, slash, rest = path[1:].partition("/")
         vendor = VENDORS.get(segment)
         if vendor is None:
             self._send(404, [], b"404 Not Found\n", "text/plain; charset=utf-8")
             return
-        req = VendorRequest(self.command, path, ("/" + rest) if _ else "", url.query, self.headers, body, t)
+        req = VendorRequest(self.command, path, ("/" + rest) if slash else "", url.query, self.headers, body, t)
         reply = vendor.handle(req, self.server.state)
         self._deliver(vendor, req, reply)
 
