@@ -263,6 +263,20 @@ add_field(CrScanState *ss, const char *name)
 	return ss->nfields++;
 }
 
+/* The transport of a scan: one slot per request in flight. */
+static CrHttp *
+open_transport(CrScanState *ss)
+{
+	CrHttpConfig cfg;
+
+	cfg.ca_file = ss->opts->ca_file;
+	cfg.timeout_ms = ss->opts->timeout_ms;
+	cfg.connect_timeout_ms = ss->opts->connect_timeout_ms;
+	cfg.request_id_header = ss->prov->limits.request_id_header;
+	cfg.slots = ss->lazy ? 1 : ss->opts->concurrency;
+	return cr_http_create(ss->scan_cxt, &cfg);
+}
+
 static bool
 contains_exec_param_walker(Node *node, void *context)
 {
@@ -383,16 +397,7 @@ cr_begin_foreign_scan(ForeignScanState *node, int eflags)
 			ac->kind = CR_AC_NULL;	/* a column matching no field is NULL */
 	}
 
-	{
-		CrHttpConfig cfg;
-
-		cfg.ca_file = ss->opts->ca_file;
-		cfg.timeout_ms = ss->opts->timeout_ms;
-		cfg.connect_timeout_ms = ss->opts->connect_timeout_ms;
-		cfg.request_id_header = ss->prov->limits.request_id_header;
-		cfg.slots = ss->lazy ? 1 : ss->opts->concurrency;
-		ss->http = cr_http_create(ss->scan_cxt, &cfg);
-	}
+	ss->http = open_transport(ss);
 	ss->max_ahead = ss->lazy ? 1 : ss->opts->concurrency;
 }
 
@@ -657,7 +662,6 @@ issue_requests(CrScanState *ss)
 		slot = cr_pacer_next_us(ss->acct->umid);
 		if (slot > now)
 		{
-			ss->throttle_wait_us += 0;	/* pacing is not a vendor throttle */
 			return wake ? Min(wake, slot) : slot;
 		}
 
@@ -1091,15 +1095,8 @@ cr_rescan_foreign_scan(ForeignScanState *node)
 	 */
 	if (cr_http_inflight(ss->http) > 0)
 	{
-		CrHttpConfig cfg;
-
 		cr_http_close(ss->http);
-		cfg.ca_file = ss->opts->ca_file;
-		cfg.timeout_ms = ss->opts->timeout_ms;
-		cfg.connect_timeout_ms = ss->opts->connect_timeout_ms;
-		cfg.request_id_header = ss->prov->limits.request_id_header;
-		cfg.slots = ss->lazy ? 1 : ss->opts->concurrency;
-		ss->http = cr_http_create(ss->scan_cxt, &cfg);
+		ss->http = open_transport(ss);
 	}
 	reset_requests(ss);
 
