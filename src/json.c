@@ -236,7 +236,8 @@ close_container(WalkState *st)
 	if (st->res->error || st->depth == 0)
 		return;
 	f = &st->frames[st->depth - 1];
-	end = (char *) st->lex->token_start + 1;	/* past the closing bracket */
+	/* PG15 calls the end callback after lexing past the bracket */
+	end = (char *) st->lex->prev_token_terminator;
 	if (f->capture)
 	{
 		f->capture->str = pnstrdup(f->start, end - f->start);
