@@ -11,6 +11,16 @@
  * before the recursive parser sees the document.  No vendor knowledge
  * here: the caller names the paths and fields it wants.
  *
+ * Paths are dotted member names from the top-level object ("Data",
+ * "Response.Error.Code", "error.innerError.request-id").  A path matches a
+ * chain of members whose names, joined with '.', spell it: so
+ * "@odata.nextLink" matches Graph's top-level member of that name as well
+ * as a member "nextLink" inside a member "@odata".  If one path matches two
+ * chains, the first in the document wins.  Paths never go through arrays.
+ *
+ * Error messages are plain English and carry no text of the response
+ * other than a member name.
+ *
  * IDENTIFICATION
  *		  src/json.c
  *
@@ -22,69 +32,195 @@
 #include "postgres.h"
 #endif
 
+#include "common/hashfn.h"
 #include "common/jsonapi.h"
 #include "mb/pg_wchar.h"
+#ifndef FRONTEND
+#include "utils/memutils.h"
+#endif
 
 #include "callrecord_fdw.h"
 
-#define MAX_KEYS_PER_OBJECT 10000
-#define MAX_PATH_SEGMENTS	8
+/* Longest member name quoted in full in an error message, in bytes. */
+#define MAX_KEY_IN_MESSAGE	64
 
-typedef struct Frame
+/* Initial size of a key set; a power of 2. */
+#define KEYSET_INITIAL_SIZE 64
+
+/* Initial number of rows allocated. */
+#define INITIAL_ROWS		16
+
+/* A member name seen in an object whose keys must be unique. */
+typedef struct KeyEntry
+{
+	uint32		hash;
+	char	   *key;			/* NULL: free slot */
+} KeyEntry;
+
+/* Open-addressing hash set of member names, linear probing. */
+typedef struct KeySet
+{
+	KeyEntry   *entries;
+	uint32		size;			/* a power of 2 */
+	uint32		count;
+} KeySet;
+
+/* One open object or array. */
+typedef struct WalkFrame
 {
 	bool		is_object;
+	bool		on_path;		/* object on the way to an env/records path */
 	bool		is_records;		/* the array of records */
 	bool		is_record;		/* one record object */
-	bool		check_keys;		/* reject duplicate keys here */
-	char	   *curkey;			/* object: the member being parsed */
-	char	  **keys;			/* keys seen, when check_keys */
-	int			nkeys;
-	int			maxkeys;
-	char	   *start;			/* where this container's text begins */
-	CrJsonValue *capture;		/* store the raw text here at the end */
-	int			pending_env;	/* value of this member is env path i */
-	int			pending_field;	/* value is record field (first index) */
-	bool		pending_records;	/* value is the records container */
-	int			nelems;
-} Frame;
+	bool		check_keys;		/* reject duplicate member names */
+	int			cap_env;		/* keep the raw text in env[cap_env], or -1 */
+	int			cap_field;		/* ... in the current row's field, or -1 */
+	char	   *start;			/* the opening bracket */
+	int			nelems;			/* is_records: elements seen so far */
+
+	/* objects: what the member being parsed maps to */
+	int			pend_env;		/* env path index, or -1 */
+	int			pend_field;		/* record field index, or -1 */
+	bool		pend_records;	/* the records value */
+	bool		child_on_path;	/* the member is a prefix of some path */
+
+	KeySet		keys;			/* when check_keys */
+} WalkFrame;
 
 typedef struct WalkState
 {
 	JsonLexContext *lex;
 	const CrJsonSpec *spec;
 	CrJsonResult *res;
-	Frame		frames[CR_MAX_JSON_DEPTH + 2];
+	int			encoding;
+
+	/*
+	 * Paths: index 0 .. nenv-1 are the env paths, index nenv the records
+	 * path.  paths[p] is NULL for a path that never matches a member (an
+	 * empty env path, an absent or top-level records path).
+	 */
+	int			npaths;
+	const char **paths;
+	int		   *env_next;		/* next env path equal to this one, or -1 */
+	int		   *field_next;		/* next field equal to this one, or -1 */
+	bool		records_top;	/* records_path is "" */
+	bool		records_seen;	/* a member matched the records path */
+
+	/*
+	 * alive[d][p]: the members leading to the object at depth d spell the
+	 * first alive[d][p] bytes of path p, up to a '.'; -1 if they do not.
+	 * Allocated for d < maxsegs only, maxsegs being the most segments in a
+	 * path.
+	 */
+	int			maxsegs;
+	int		  **alive;
+
+	WalkFrame	frames[CR_MAX_JSON_DEPTH];
 	int			depth;			/* open containers */
-	char	  **rec_segs;
-	int			nrec_segs;
-	char	 ***env_segs;
-	int		   *nenv_segs;
-	int			maxrows;
-	int			cur_row;		/* row of the record being parsed, or -1 */
+
+	int			cur_row;		/* row of the open record, or -1 */
+	int			maxrows;		/* rows allocated */
 } WalkState;
 
+/*
+ * Length of the longest prefix of s, at most max bytes, that does not cut
+ * a multibyte character.
+ */
 static int
-split_path(const char *path, char ***segs)
+clip_len(const char *s, int encoding, int max)
 {
-	char	   *copy = pstrdup(path);
-	char	   *p = copy;
+	int			len = strlen(s);
 	int			n = 0;
 
-	*segs = palloc(sizeof(char *) * MAX_PATH_SEGMENTS);
-	if (*p == '\0')
-		return 0;
-	for (;;)
+	if (len <= max)
+		return len;
+	while (n < len)
 	{
-		char	   *dot = strchr(p, '.');
+		int			l = pg_encoding_mblen(encoding, s + n);
 
-		if (n < MAX_PATH_SEGMENTS)
-			(*segs)[n++] = p;
-		if (!dot)
+		if (n + l > max)
 			break;
-		*dot = '\0';
-		p = dot + 1;
+		n += l;
 	}
 	return n;
+}
+
+/*
+ * English description of a jsonapi error.  It follows the wording of PG15's
+ * json_errdetail() but never quotes the offending token: the token is
+ * response text.  (json_errdetail() is also missing from the frontend
+ * libpgcommon.a in PG15.)
+ */
+static char *
+describe_parse_error(JsonParseErrorType rc, JsonLexContext *lex)
+{
+	const char *what;
+
+	switch (rc)
+	{
+		case JSON_ESCAPING_INVALID:
+			what = "Escape sequence is invalid.";
+			break;
+		case JSON_ESCAPING_REQUIRED:
+			what = "A control character in a string must be escaped.";
+			break;
+		case JSON_EXPECTED_ARRAY_FIRST:
+			what = "Expected array element or \"]\".";
+			break;
+		case JSON_EXPECTED_ARRAY_NEXT:
+			what = "Expected \",\" or \"]\".";
+			break;
+		case JSON_EXPECTED_COLON:
+			what = "Expected \":\".";
+			break;
+		case JSON_EXPECTED_END:
+			what = "Expected end of input.";
+			break;
+		case JSON_EXPECTED_JSON:
+			what = "Expected JSON value.";
+			break;
+		case JSON_EXPECTED_MORE:
+			what = "The input string ended unexpectedly.";
+			break;
+		case JSON_EXPECTED_OBJECT_FIRST:
+			what = "Expected string or \"}\".";
+			break;
+		case JSON_EXPECTED_OBJECT_NEXT:
+			what = "Expected \",\" or \"}\".";
+			break;
+		case JSON_EXPECTED_STRING:
+			what = "Expected string.";
+			break;
+		case JSON_INVALID_TOKEN:
+			what = "Token is invalid.";
+			break;
+		case JSON_UNICODE_CODE_POINT_ZERO:
+			what = "\\u0000 cannot be converted to text.";
+			break;
+		case JSON_UNICODE_ESCAPE_FORMAT:
+			what = "\"\\u\" must be followed by four hexadecimal digits.";
+			break;
+		case JSON_UNICODE_HIGH_ESCAPE:
+			what = "Unicode escape values cannot be used for code point values above 007F when the encoding is not UTF8.";
+			break;
+		case JSON_UNICODE_HIGH_SURROGATE:
+			what = "Unicode high surrogate must not follow a high surrogate.";
+			break;
+		case JSON_UNICODE_LOW_SURROGATE:
+			what = "Unicode low surrogate must follow a high surrogate.";
+			break;
+		default:
+			what = "Parse error.";
+			break;
+	}
+
+	/* token_start is NULL once the lexer has reached the end */
+	if (rc != JSON_EXPECTED_MORE && lex->token_start != NULL &&
+		lex->token_start >= lex->input &&
+		lex->token_start <= lex->input + lex->input_length)
+		return psprintf("invalid JSON: %s (at byte %d)", what,
+						(int) (lex->token_start - lex->input));
+	return psprintf("invalid JSON: %s", what);
 }
 
 static void
@@ -96,51 +232,169 @@ set_error(WalkState *st, char *msg)
 		pfree(msg);
 }
 
-/* Does the member fname of the innermost open object complete path segs? */
-static bool
-path_matches(WalkState *st, char **segs, int nsegs, const char *fname)
+/* A palloc'd, NUL-terminated copy of [start, end). */
+static char *
+copy_text(const char *start, const char *end)
 {
-	int			i;
+	size_t		len = end - start;
+	char	   *s = palloc(len + 1);
 
-	if (nsegs != st->depth)
-		return false;
-	for (i = 0; i < st->depth - 1; i++)
-	{
-		Frame	   *f = &st->frames[i];
-
-		if (!f->is_object || f->curkey == NULL || strcmp(f->curkey, segs[i]) != 0)
-			return false;
-	}
-	return st->frames[st->depth - 1].is_object &&
-		strcmp(fname, segs[st->depth - 1]) == 0;
+	memcpy(s, start, len);
+	s[len] = '\0';
+	return s;
 }
 
-static CrJsonValue *
-field_slot(WalkState *st, int f)
+/*
+ * Add key to set; false if it is already there.  The set owns key only when
+ * true is returned.
+ */
+static bool
+keyset_add(KeySet *set, char *key)
 {
-	return &st->res->values[st->cur_row * st->spec->nfields + f];
+	uint32		hash = hash_bytes((const unsigned char *) key, strlen(key));
+	uint32		mask;
+	uint32		i;
+
+	if (set->entries == NULL)
+	{
+		set->size = KEYSET_INITIAL_SIZE;
+		set->count = 0;
+		set->entries = palloc0(sizeof(KeyEntry) * set->size);
+	}
+
+	mask = set->size - 1;
+	for (i = hash & mask; set->entries[i].key != NULL; i = (i + 1) & mask)
+	{
+		if (set->entries[i].hash == hash &&
+			strcmp(set->entries[i].key, key) == 0)
+			return false;
+	}
+	set->entries[i].hash = hash;
+	set->entries[i].key = key;
+	set->count++;
+
+	/* keep the load factor at most 1/2 */
+	if (set->count * 2 > set->size)
+	{
+		KeyEntry   *old = set->entries;
+		uint32		oldsize = set->size;
+		uint32		j;
+
+		set->size *= 2;
+		set->entries = palloc0(sizeof(KeyEntry) * set->size);
+		mask = set->size - 1;
+		for (j = 0; j < oldsize; j++)
+		{
+			if (old[j].key == NULL)
+				continue;
+			for (i = old[j].hash & mask; set->entries[i].key != NULL;
+				 i = (i + 1) & mask)
+				;
+			set->entries[i] = old[j];
+		}
+		pfree(old);
+	}
+	return true;
 }
 
 static void
+keyset_free(KeySet *set)
+{
+	uint32		i;
+
+	if (set->entries == NULL)
+		return;
+	for (i = 0; i < set->size; i++)
+		if (set->entries[i].key != NULL)
+			pfree(set->entries[i].key);
+	pfree(set->entries);
+	set->entries = NULL;
+	set->size = 0;
+	set->count = 0;
+}
+
+/* The innermost open container, or NULL at the top. */
+static WalkFrame *
+top_frame(WalkState *st)
+{
+	if (st->depth <= 0 || st->depth > CR_MAX_JSON_DEPTH)
+		return NULL;
+	return &st->frames[st->depth - 1];
+}
+
+static CrJsonValue *
+field_slot(WalkState *st, int field)
+{
+	return &st->res->values[(size_t) st->cur_row * st->spec->nfields + field];
+}
+
+/*
+ * Store a value in a slot.  The first slot takes text itself, later ones
+ * (a field or path listed twice) a copy; *taken says whether text is owned.
+ */
+static void
+put_value(CrJsonValue *slot, char *text, int type, bool *taken)
+{
+	slot->type = type;
+	if (text == NULL)
+		slot->str = NULL;
+	else if (!*taken)
+	{
+		slot->str = text;
+		*taken = true;
+	}
+	else
+		slot->str = pstrdup(text);
+}
+
+/*
+ * Store text in the env path and record field slots a member maps to.
+ * Returns whether text was taken.
+ */
+static bool
+store_member_value(WalkState *st, int env, int field, char *text, int type)
+{
+	bool		taken = false;
+	int			i;
+
+	if (field >= 0 && st->cur_row >= 0)
+		for (i = field; i >= 0; i = st->field_next[i])
+			put_value(field_slot(st, i), text, type, &taken);
+	for (i = env; i >= 0; i = st->env_next[i])
+		put_value(&st->res->env[i], text, type, &taken);
+	return taken;
+}
+
+/* Start a new row, growing the arrays geometrically. */
+static bool
 start_record(WalkState *st)
 {
+	CrJsonResult *res = st->res;
 	int			nf = st->spec->nfields;
 	int			i;
 
-	if (st->res->nrows >= st->maxrows)
+	if (res->nrows >= st->maxrows)
 	{
-		int			newmax = Max(st->maxrows * 2, 64);
+		int			newmax = st->maxrows == 0 ? INITIAL_ROWS : st->maxrows * 2;
 
-		st->res->values = st->res->values ?
-			repalloc(st->res->values, sizeof(CrJsonValue) * newmax * Max(nf, 1)) :
-			palloc(sizeof(CrJsonValue) * newmax * Max(nf, 1));
+		if ((Size) newmax * Max(nf, 1) * sizeof(CrJsonValue) > MaxAllocSize ||
+			(Size) newmax * sizeof(char *) > MaxAllocSize)
+		{
+			set_error(st, pstrdup("the response has too many records"));
+			return false;
+		}
+		if (nf > 0)
+			res->values = res->values == NULL ?
+				palloc(sizeof(CrJsonValue) * newmax * nf) :
+				repalloc(res->values, sizeof(CrJsonValue) * newmax * nf);
 		if (st->spec->want_raw)
-			st->res->raw = st->res->raw ?
-				repalloc(st->res->raw, sizeof(char *) * newmax) :
-				palloc(sizeof(char *) * newmax);
+			res->raw = res->raw == NULL ?
+				palloc(sizeof(char *) * newmax) :
+				repalloc(res->raw, sizeof(char *) * newmax);
 		st->maxrows = newmax;
 	}
-	st->cur_row = st->res->nrows++;
+
+	st->cur_row = res->nrows++;
 	for (i = 0; i < nf; i++)
 	{
 		CrJsonValue *v = field_slot(st, i);
@@ -149,49 +403,67 @@ start_record(WalkState *st)
 		v->type = CR_JSON_ABSENT;
 	}
 	if (st->spec->want_raw)
-		st->res->raw[st->cur_row] = NULL;
+		res->raw[st->cur_row] = NULL;
+	return true;
 }
 
-/*
- * Which targets does a value about to start have?  Called for objects,
- * arrays and scalars alike, from the enclosing frame's pending state.
- */
+static void
+clear_pending(WalkFrame *f)
+{
+	f->pend_env = -1;
+	f->pend_field = -1;
+	f->pend_records = false;
+	f->child_on_path = false;
+}
+
 static void
 open_container(WalkState *st, bool is_object)
 {
-	Frame	   *parent = st->depth > 0 ? &st->frames[st->depth - 1] : NULL;
-	Frame	   *f;
+	WalkFrame  *parent = top_frame(st);
+	WalkFrame  *f;
 
-	if (st->res->error)
+	if (st->res->error != NULL)
 		return;
 	if (st->depth >= CR_MAX_JSON_DEPTH)
 	{
-		set_error(st, psprintf("JSON nested deeper than %d levels", CR_MAX_JSON_DEPTH));
+		/* the pre-scan should have caught this */
+		set_error(st, psprintf("JSON nested deeper than %d levels",
+							   CR_MAX_JSON_DEPTH));
 		return;
 	}
+
 	f = &st->frames[st->depth];
-	memset(f, 0, sizeof(Frame));
+	memset(f, 0, sizeof(WalkFrame));
 	f->is_object = is_object;
-	f->start = (char *) st->lex->token_start;
-	f->pending_env = -1;
-	f->pending_field = -1;
+	f->start = st->lex->token_start;
+	f->cap_env = -1;
+	f->cap_field = -1;
+	clear_pending(f);
 
 	if (parent == NULL)
 	{
-		/* the top-level value */
-		f->check_keys = is_object;
-		if (st->nrec_segs == 0)
+		/* the document itself */
+		if (st->records_top)
 		{
+			st->res->records_found = true;
 			if (is_object)
-			{
 				f->is_record = true;
-				st->res->records_found = true;
-			}
 			else
-			{
 				f->is_records = true;
-				st->res->records_found = true;
-			}
+		}
+		else if (!is_object)
+		{
+			set_error(st, pstrdup("the JSON document is not an object"));
+			return;
+		}
+		f->on_path = is_object && st->maxsegs > 0;
+		f->check_keys = is_object;
+		if (f->on_path)
+		{
+			int			p;
+
+			for (p = 0; p < st->npaths; p++)
+				st->alive[0][p] = st->paths[p] != NULL ? 0 : -1;
 		}
 	}
 	else if (parent->is_records)
@@ -199,82 +471,76 @@ open_container(WalkState *st, bool is_object)
 		parent->nelems++;
 		if (!is_object)
 		{
-			set_error(st, psprintf("record %d is not an object", parent->nelems - 1));
+			set_error(st, psprintf("record %d is not an object",
+								   parent->nelems));
 			return;
 		}
 		f->is_record = true;
 		f->check_keys = true;
 	}
-	else if (parent->pending_records)
+	else if (parent->is_object)
 	{
-		st->res->records_found = true;
-		if (is_object)
+		if (parent->pend_records)
 		{
-			f->is_record = true;
-			f->check_keys = true;
+			st->res->records_found = true;
+			if (is_object)
+				f->is_record = true;
+			else
+				f->is_records = true;
 		}
-		else
-			f->is_records = true;
+		f->cap_env = parent->pend_env;
+		f->cap_field = parent->pend_field;
+		f->on_path = is_object && parent->child_on_path;
+		f->check_keys = is_object && (f->on_path || f->is_record);
+		clear_pending(parent);
 	}
-	else if (parent->pending_field >= 0)
-		f->capture = field_slot(st, parent->pending_field);
-	else if (parent->pending_env >= 0)
-		f->capture = &st->res->env[parent->pending_env];
 
 	if (f->is_record)
-		start_record(st);
+	{
+		/* records never nest: only one record is open at a time */
+		if (st->cur_row >= 0)
+		{
+			set_error(st, pstrdup("records nested in a record"));
+			return;
+		}
+		if (!start_record(st))
+			return;
+	}
 	st->depth++;
 }
 
 static void
 close_container(WalkState *st)
 {
-	Frame	   *f;
-	Frame	   *parent;
+	WalkFrame  *f = top_frame(st);
 	char	   *end;
 
-	if (st->res->error || st->depth == 0)
+	if (st->res->error != NULL || f == NULL)
 		return;
-	f = &st->frames[st->depth - 1];
-	/* PG15 calls the end callback after lexing past the bracket */
-	end = (char *) st->lex->prev_token_terminator;
-	if (f->capture)
-	{
-		f->capture->str = pnstrdup(f->start, end - f->start);
-		f->capture->type = f->is_object ? CR_JSON_OBJECT : CR_JSON_ARRAY;
-		/* a record field listed twice gets both */
-		parent = st->depth > 1 ? &st->frames[st->depth - 2] : NULL;
-		if (parent && parent->is_record && parent->pending_field >= 0)
-		{
-			int			i;
 
-			for (i = parent->pending_field + 1; i < st->spec->nfields; i++)
-				if (strcmp(st->spec->fields[i], st->spec->fields[parent->pending_field]) == 0)
-					*field_slot(st, i) = *f->capture;
-		}
+	/*
+	 * In PG15 the lexer has already moved past the closing bracket here:
+	 * token_start is the next token (NULL at the end of the input), and
+	 * prev_token_terminator points just after the bracket.
+	 */
+	end = st->lex->prev_token_terminator;
+
+	if (f->cap_env >= 0 || f->cap_field >= 0)
+	{
+		char	   *text = copy_text(f->start, end);
+
+		if (!store_member_value(st, f->cap_env, f->cap_field, text,
+								f->is_object ? CR_JSON_OBJECT : CR_JSON_ARRAY))
+			pfree(text);
 	}
 	if (f->is_record)
 	{
 		if (st->spec->want_raw)
-			st->res->raw[st->cur_row] = pnstrdup(f->start, end - f->start);
+			st->res->raw[st->cur_row] = copy_text(f->start, end);
 		st->cur_row = -1;
 	}
-	if (f->keys)
-	{
-		int			i;
-
-		for (i = 0; i < f->nkeys; i++)
-			pfree(f->keys[i]);
-		pfree(f->keys);
-	}
+	keyset_free(&f->keys);
 	st->depth--;
-	if (st->depth > 0)
-	{
-		parent = &st->frames[st->depth - 1];
-		parent->pending_env = -1;
-		parent->pending_field = -1;
-		parent->pending_records = false;
-	}
 }
 
 static void
@@ -299,134 +565,137 @@ static void
 walk_field_start(void *state, char *fname, bool isnull)
 {
 	WalkState  *st = (WalkState *) state;
-	Frame	   *f;
+	WalkFrame  *f = top_frame(st);
+	bool		kept = false;
 	int			i;
-	bool		keep = false;
 
-	if (st->res->error || st->depth == 0)
+	if (st->res->error != NULL || f == NULL)
 	{
 		pfree(fname);
 		return;
 	}
-	f = &st->frames[st->depth - 1];
-	f->pending_env = -1;
-	f->pending_field = -1;
-	f->pending_records = false;
+	clear_pending(f);
 
 	if (f->check_keys)
 	{
-		for (i = 0; i < f->nkeys; i++)
-			if (strcmp(f->keys[i], fname) == 0)
-			{
-				set_error(st, psprintf("duplicate key \"%.64s\"", fname));
-				pfree(fname);
-				return;
-			}
-		if (f->nkeys >= MAX_KEYS_PER_OBJECT)
+		if (!keyset_add(&f->keys, fname))
 		{
-			set_error(st, psprintf("object with more than %d keys", MAX_KEYS_PER_OBJECT));
+			set_error(st, psprintf("duplicate key \"%.*s\"",
+								   clip_len(fname, st->encoding,
+											MAX_KEY_IN_MESSAGE),
+								   fname));
 			pfree(fname);
 			return;
 		}
-		if (f->nkeys >= f->maxkeys)
-		{
-			f->maxkeys = Max(f->maxkeys * 2, 32);
-			f->keys = f->keys ? repalloc(f->keys, sizeof(char *) * f->maxkeys) :
-				palloc(sizeof(char *) * f->maxkeys);
-		}
-		f->keys[f->nkeys++] = fname;
-		keep = true;
+		kept = true;
 	}
 
 	if (f->is_record)
 	{
 		for (i = 0; i < st->spec->nfields; i++)
+		{
 			if (strcmp(st->spec->fields[i], fname) == 0)
 			{
-				f->pending_field = i;
+				f->pend_field = i;
 				break;
 			}
-	}
-	else
-	{
-		for (i = 0; i < st->spec->nenv; i++)
-			if (path_matches(st, st->env_segs[i], st->nenv_segs[i], fname))
-			{
-				f->pending_env = i;
-				break;
-			}
-		if (st->nrec_segs > 0 &&
-			path_matches(st, st->rec_segs, st->nrec_segs, fname))
-			f->pending_records = true;
+		}
 	}
 
-	/* remember the key for path matching below this member */
-	if (f->curkey && !f->check_keys)
-		pfree(f->curkey);
-	f->curkey = fname;
-	(void) keep;
+	if (f->on_path)
+	{
+		int			d = st->depth - 1;
+		int		   *alive = st->alive[d];
+		int		   *next = d + 1 < st->maxsegs ? st->alive[d + 1] : NULL;
+		size_t		flen = strlen(fname);
+		int			p;
+
+		for (p = 0; p < st->npaths; p++)
+		{
+			const char *rest;
+
+			if (next != NULL)
+				next[p] = -1;
+			if (alive[p] < 0)
+				continue;
+			rest = st->paths[p] + alive[p];
+			if (strncmp(rest, fname, flen) != 0)
+				continue;
+			if (rest[flen] == '\0')
+			{
+				/* the whole path: the first match wins */
+				if (p == st->spec->nenv)
+				{
+					if (!st->records_seen)
+						f->pend_records = st->records_seen = true;
+				}
+				else if (f->pend_env < 0 &&
+						 st->res->env[p].type == CR_JSON_ABSENT)
+					f->pend_env = p;
+			}
+			else if (rest[flen] == '.' && next != NULL)
+			{
+				next[p] = alive[p] + flen + 1;
+				f->child_on_path = true;
+			}
+		}
+	}
+
+	if (!kept)
+		pfree(fname);
 }
 
 static void
 walk_scalar(void *state, char *token, JsonTokenType tokentype)
 {
 	WalkState  *st = (WalkState *) state;
-	Frame	   *f;
-	CrJsonValue v;
+	WalkFrame  *f = top_frame(st);
+	char	   *text;
 
-	if (st->res->error)
+	if (st->res->error != NULL)
 	{
 		pfree(token);
 		return;
 	}
-	if (st->depth == 0)
+	if (f == NULL)
 	{
-		set_error(st, pstrdup("the response is a JSON scalar, not an object"));
+		/* a bare scalar document */
+		set_error(st, pstrdup(st->records_top ?
+							  "the JSON document is not an array or an object" :
+							  "the JSON document is not an object"));
 		pfree(token);
 		return;
 	}
-	f = &st->frames[st->depth - 1];
 	if (f->is_records)
 	{
-		set_error(st, psprintf("record %d is not an object", f->nelems));
+		set_error(st, psprintf("record %d is not an object", ++f->nelems));
 		pfree(token);
 		return;
 	}
-	if (f->pending_records)
+	if (!f->is_object)
 	{
-		if (tokentype == JSON_TOKEN_NULL)
-		{
-			f->pending_records = false;
-			pfree(token);
-			return;
-		}
-		set_error(st, pstrdup("the records are not an array or an object"));
 		pfree(token);
 		return;
 	}
-	v.type = tokentype;
-	v.str = (tokentype == JSON_TOKEN_NULL) ? NULL : token;
-
-	if (f->pending_field >= 0)
+	if (f->pend_records)
 	{
-		int			i;
-
-		for (i = f->pending_field; i < st->spec->nfields; i++)
-			if (i == f->pending_field ||
-				strcmp(st->spec->fields[i], st->spec->fields[f->pending_field]) == 0)
-				*field_slot(st, i) = v;
+		set_error(st, psprintf("the records at \"%s\" are not an array or an object",
+							   st->spec->records_path));
+		pfree(token);
+		return;
 	}
-	else if (f->pending_env >= 0)
-		st->res->env[f->pending_env] = v;
-	else
+
+	text = tokentype == JSON_TOKEN_NULL ? NULL : token;
+	if (!store_member_value(st, f->pend_env, f->pend_field, text,
+							(int) tokentype))
 		pfree(token);
-	if (tokentype == JSON_TOKEN_NULL && (f->pending_field >= 0 || f->pending_env >= 0))
-		pfree(token);
-	f->pending_env = -1;
-	f->pending_field = -1;
+	clear_pending(f);
 }
 
-/* Refuse documents nested deeper than the limit before parsing them. */
+/*
+ * Refuse documents nested deeper than CR_MAX_JSON_DEPTH before the
+ * recursive parser sees them.  Brackets inside strings do not count.
+ */
 static bool
 depth_ok(const char *s, size_t len)
 {
@@ -458,6 +727,53 @@ depth_ok(const char *s, size_t len)
 	return true;
 }
 
+/*
+ * For each name, the index of the next equal name in the list, or -1.
+ * NULL names never match anything.
+ */
+static int *
+chain_equal(const char *const *names, int n)
+{
+	int		   *next = palloc(sizeof(int) * Max(n, 1));
+	int			i;
+	int			j;
+
+	for (i = 0; i < n; i++)
+	{
+		next[i] = -1;
+		if (names[i] == NULL)
+			continue;
+		for (j = i + 1; j < n; j++)
+		{
+			if (names[j] != NULL && strcmp(names[i], names[j]) == 0)
+			{
+				next[i] = j;
+				break;
+			}
+		}
+	}
+	return next;
+}
+
+/*
+ * cr_json_parse
+ *		Parse body (len bytes, not necessarily NUL-terminated) and fill
+ *		result as spec asks.
+ *
+ * spec->records_path "" makes the document itself the records (an array of
+ * objects or one object); NULL asks for no records.  Otherwise the document
+ * must be an object.  A record array's elements are numbered from 1 in
+ * messages.
+ *
+ * Returns false with result->error set (a palloc'd sentence) when the body
+ * is not valid JSON, is nested too deeply, has a duplicate key in the
+ * top-level object, an object on a wanted path or a record, or has records
+ * of the wrong shape; the other members of result are then meaningless.
+ * A syntax error is reported even when a callback found a problem first.
+ * Everything is palloc'd in CurrentMemoryContext.  In the backend, jsonapi
+ * may also ereport (stack depth, out of memory, a \u escape that has no
+ * equivalent in the database encoding).
+ */
 bool
 cr_json_parse(char *body, size_t len, const CrJsonSpec *spec,
 			  CrJsonResult *result)
@@ -477,12 +793,13 @@ cr_json_parse(char *body, size_t len, const CrJsonSpec *spec,
 
 	if (!depth_ok(body, len))
 	{
-		result->error = psprintf("JSON nested deeper than %d levels", CR_MAX_JSON_DEPTH);
+		result->error = psprintf("JSON nested deeper than %d levels",
+								 CR_MAX_JSON_DEPTH);
 		return false;
 	}
 	if (len > (size_t) PG_INT32_MAX)
 	{
-		result->error = pstrdup("response too large");
+		result->error = pstrdup("the JSON document is too large");
 		return false;
 	}
 
@@ -490,17 +807,43 @@ cr_json_parse(char *body, size_t len, const CrJsonSpec *spec,
 	st.spec = spec;
 	st.res = result;
 	st.cur_row = -1;
-	st.nrec_segs = split_path(spec->records_path ? spec->records_path : "", &st.rec_segs);
-	st.env_segs = palloc(sizeof(char **) * Max(spec->nenv, 1));
-	st.nenv_segs = palloc(sizeof(int) * Max(spec->nenv, 1));
-	for (i = 0; i < spec->nenv; i++)
-		st.nenv_segs[i] = split_path(spec->env_paths[i], &st.env_segs[i]);
-
 #ifdef FRONTEND
-	st.lex = makeJsonLexContextCstringLen(body, (int) len, PG_UTF8, true);
+	st.encoding = PG_UTF8;
 #else
-	st.lex = makeJsonLexContextCstringLen(body, (int) len, GetDatabaseEncoding(), true);
+	st.encoding = GetDatabaseEncoding();
 #endif
+
+	/* paths: env paths, then the records path */
+	st.npaths = spec->nenv + 1;
+	st.paths = palloc(sizeof(char *) * st.npaths);
+	for (i = 0; i < st.npaths; i++)
+	{
+		const char *path;
+		const char *q;
+		int			nsegs = 1;
+
+		if (i < spec->nenv)
+			path = spec->env_paths[i];
+		else
+			path = spec->records_path;
+		st.paths[i] = NULL;
+		if (path == NULL || path[0] == '\0')
+			continue;
+		for (q = path; *q; q++)
+			if (*q == '.')
+				nsegs++;
+		st.paths[i] = path;
+		st.maxsegs = Max(st.maxsegs, Min(nsegs, CR_MAX_JSON_DEPTH));
+	}
+	st.records_top = spec->records_path != NULL &&
+		spec->records_path[0] == '\0';
+	st.alive = palloc(sizeof(int *) * Max(st.maxsegs, 1));
+	for (i = 0; i < st.maxsegs; i++)
+		st.alive[i] = palloc(sizeof(int) * st.npaths);
+	st.env_next = chain_equal(spec->env_paths, spec->nenv);
+	st.field_next = chain_equal(spec->fields, spec->nfields);
+
+	st.lex = makeJsonLexContextCstringLen(body, (int) len, st.encoding, true);
 
 	memset(&sem, 0, sizeof(sem));
 	sem.semstate = &st;
@@ -512,12 +855,34 @@ cr_json_parse(char *body, size_t len, const CrJsonSpec *spec,
 	sem.scalar = walk_scalar;
 
 	rc = pg_parse_json(st.lex, &sem);
+
+	/* a syntax error says more than what the callbacks saw before it */
 	if (rc != JSON_SUCCESS)
 	{
-		char	   *detail = json_errdetail(rc, st.lex);
-
-		result->error = psprintf("invalid JSON: %s", detail ? detail : "parse error");
-		return false;
+		if (result->error != NULL)
+			pfree(result->error);
+		result->error = describe_parse_error(rc, st.lex);
 	}
+
+	/* release the walker's own memory; the lexer keeps a copy of strings */
+	while (st.depth > 0)
+	{
+		if (st.depth <= CR_MAX_JSON_DEPTH)
+			keyset_free(&st.frames[st.depth - 1].keys);
+		st.depth--;
+	}
+	if (st.lex->strval != NULL)
+	{
+		pfree(st.lex->strval->data);
+		pfree(st.lex->strval);
+	}
+	pfree(st.lex);
+	pfree(st.paths);
+	for (i = 0; i < st.maxsegs; i++)
+		pfree(st.alive[i]);
+	pfree(st.alive);
+	pfree(st.env_next);
+	pfree(st.field_next);
+
 	return result->error == NULL;
 }
