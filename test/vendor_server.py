@@ -24,6 +24,7 @@ import hashlib
 import hmac
 import http
 import http.server
+import importlib
 import io
 import json
 import os
@@ -42,6 +43,8 @@ from collections import deque
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ucloud_data  # noqa: E402  (after the sys.path tweak)
+from vendor_base import (Reply, RateLimiter, json_bytes, now_ms,  # noqa: E402,F401
+                         _validate_choice, _validate_int, _validate_latency)
 
 MAX_REQUEST_BODY = 1 << 20          # bytes; a vendor request is a few hundred
 HANDSHAKE_TIMEOUT_S = 10
@@ -53,58 +56,6 @@ FAULT_KINDS = ("status", "retcode", "hang", "hang_body", "malformed", "truncated
                "wrong_types", "short_page", "reset", "redirect", "big")
 # Faults that edit the real response document (done by the vendor class).
 DOC_FAULTS = ("wrong_types", "short_page", "big")
-
-
-def now_ms():
-    """The server's "now" (UTC epoch milliseconds)."""
-    return int(time.time() * 1000)
-
-
-def json_bytes(doc):
-    """Compact JSON, UTF-8 left as is (non-ASCII text is sent raw, not \\u-escaped)."""
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-# ---------------------------------------------------------------- shared state
-
-class Reply:
-    """A vendor's answer before fault delivery, plus what the log needs."""
-
-    def __init__(self, status=200, doc=None, body=b"", content_type="application/json; charset=utf-8",
-                 headers=None, params=None, sig_ok=False, throttled=False, fault=None):
-        self.status = status
-        self.doc = doc                  # JSON document, serialised at send time
-        self.body = body                # raw body when doc is None
-        self.content_type = content_type
-        self.headers = list(headers or [])
-        self.params = params if params is not None else {}
-        self.sig_ok = sig_ok
-        self.throttled = throttled
-        self.fault = fault
-
-
-class RateLimiter:
-    """Sliding-window limiter: at most `limit` accepted hits per key within any
-    `window` seconds.  A refused hit is not counted."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._hits = {}
-
-    def allow(self, key, limit, window=1.0):
-        t = time.monotonic()
-        with self._lock:
-            q = self._hits.setdefault(key, deque())
-            while q and q[0] <= t - window:
-                q.popleft()
-            if len(q) >= limit:
-                return False
-            q.append(t)
-            return True
-
-    def clear(self):
-        with self._lock:
-            self._hits.clear()
 
 
 def _str_value(v):
@@ -187,6 +138,8 @@ class State:
             self.faults = []
             self.log = []
             self.seq = 0
+            self.foreign_connections = 0
+            self.foreign_requests = []
         self.limiter.clear()
 
     def set_config(self, updates):
@@ -246,23 +199,17 @@ class State:
         with self.lock:
             return list(self.log)
 
+    def record_foreign(self, entry):
+        """What reached the foreign listener: a connection (entry None) or a request."""
+        with self.lock:
+            if entry is None:
+                self.foreign_connections += 1
+            else:
+                self.foreign_requests.append(entry)
 
-def _validate_latency(v):
-    if not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0:
-        raise ValueError("latency_ms must be a number >= 0")
-    return v
-
-
-def _validate_int(v, name, minimum):
-    if not isinstance(v, int) or isinstance(v, bool) or v < minimum:
-        raise ValueError("%s must be an integer >= %d" % (name, minimum))
-    return v
-
-
-def _validate_choice(v, name, choices):
-    if v not in choices:
-        raise ValueError("%s must be one of %s" % (name, ", ".join(choices)))
-    return v
+    def get_foreign(self):
+        with self.lock:
+            return {"connections": self.foreign_connections, "requests": list(self.foreign_requests)}
 
 
 # ---------------------------------------------------------------- UCloud
@@ -457,9 +404,15 @@ class UCloudVendor:
         data = doc.get("Data") if isinstance(doc, dict) else None
         return len(data) if isinstance(data, list) else 0
 
+    @staticmethod
+    def code_of(doc):
+        """The vendor's own result code in a response document (for the log)."""
+        return doc.get("RetCode") if isinstance(doc, dict) else None
 
-# First path segment -> vendor.  Later vendors (graph, login, alibaba,
-# tencent) register here the same way.
+
+# First path segment -> vendor.  The other vendors live in their own modules
+# (vendor_graph.py: /graph and /login; vendor_alibaba.py; vendor_tencent.py),
+# each exporting a list VENDORS of objects with the interface of UCloudVendor.
 VENDORS = {}
 
 
@@ -468,6 +421,9 @@ def register_vendor(vendor):
 
 
 register_vendor(UCloudVendor())
+for _module in ("vendor_graph", "vendor_alibaba", "vendor_tencent"):
+    for _vendor in importlib.import_module(_module).VENDORS:
+        register_vendor(_vendor)
 
 
 # ---------------------------------------------------------------- HTTP
@@ -587,6 +543,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self._send(400, [], ("%s\n" % e).encode(), "text/plain; charset=utf-8", close=True)
             return
         path = url.path
+        if self.server.name == "foreign":
+            # A host the FDW must never talk to: record everything, serve nothing.
+            self.server.state.record_foreign({"t": t, "method": self.command, "path": self.path,
+                                              "headers": dict(self.headers.items()),
+                                              "body_bytes": len(body)})
+            self._send(404, [], b"404 Not Found\n", "text/plain; charset=utf-8")
+            return
         if path == "/_control" or path.startswith("/_control/"):
             self._control(path, url.query, body)
             return
@@ -641,7 +604,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             "path": req.path,
             "params": reply.params,
             "status": status,
-            "retcode": reply.doc.get("RetCode") if doc_sent else None,
+            "retcode": vendor.code_of(reply.doc) if doc_sent else None,
             "fault": kind,
             "throttled": reply.throttled,
             "rows": vendor.rows_in(reply.doc) if doc_sent else 0,
@@ -696,6 +659,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 result = state.pending_faults()
             elif path == "/_control/log" and method == "GET":
                 result = state.get_log()
+            elif path == "/_control/foreign" and method == "GET":
+                result = state.get_foreign()
             elif path.startswith("/_control/truth/") and method == "GET":
                 vendor = VENDORS.get(path[len("/_control/truth/"):])
                 if vendor is None:
@@ -718,9 +683,10 @@ class TLSServer(http.server.ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128
 
-    def __init__(self, address, ssl_context, state):
+    def __init__(self, address, ssl_context, state, name="main"):
         self.ssl_context = ssl_context
         self.state = state
+        self.name = name
         super().__init__(address, Handler)
 
     def server_bind(self):
@@ -729,6 +695,8 @@ class TLSServer(http.server.ThreadingHTTPServer):
         self.server_name, self.server_port = self.server_address[:2]
 
     def finish_request(self, request, client_address):
+        if self.name == "foreign":
+            self.state.record_foreign(None)     # a TCP connection, before any byte
         request.settimeout(HANDSHAKE_TIMEOUT_S)
         try:
             conn = self.ssl_context.wrap_socket(request, server_side=True)
@@ -772,6 +740,9 @@ def main(argv=None):
     ap.add_argument("--log-file", help="append every vendor request as one JSON line")
     ap.add_argument("--extra-tls", action="append", default=[], metavar="NAME=PORTFILE",
                     help="another HTTPS listener with certificate NAME (expired, wronghost)")
+    ap.add_argument("--foreign-port-file", metavar="FILE",
+                    help="start the foreign listener (valid certificate; records every connection "
+                         "and request, serves nothing) and write its port here")
     args = ap.parse_args(argv)
 
     log_file = open(args.log_file, "a", encoding="utf-8") if args.log_file else None
@@ -791,8 +762,11 @@ def main(argv=None):
         name, sep, port_file = spec.partition("=")
         if not sep or not name or not port_file:
             ap.error("--extra-tls wants NAME=PORTFILE, got %r" % spec)
-        server = TLSServer(("127.0.0.1", 0), make_ssl_context(args.cert_dir, name), state)
+        server = TLSServer(("127.0.0.1", 0), make_ssl_context(args.cert_dir, name), state, name=name)
         extras.append((server, port_file))
+    if args.foreign_port_file:
+        server = TLSServer(("127.0.0.1", 0), make_ssl_context(args.cert_dir, "server"), state, name="foreign")
+        extras.append((server, args.foreign_port_file))
     main_server = TLSServer(("127.0.0.1", args.port), make_ssl_context(args.cert_dir, "server"), state)
 
     for server, port_file in extras:

@@ -71,10 +71,12 @@ class VendorServer:
                 os.chmod(os.path.join(dirpath, f), 0o644)
         self.ca = os.path.join(self.cert_dir, "ca.pem")
         self.port_file = os.path.join(self.dir, "port")
+        self.foreign_port_file = os.path.join(self.dir, "foreign_port")
         self.server_log = open(os.path.join(self.dir, "server.out"), "w")
         self.proc = subprocess.Popen(
             [sys.executable, os.path.join(TEST_DIR, "vendor_server.py"), "--cert-dir", self.cert_dir,
-             "--port", "0", "--port-file", self.port_file],
+             "--port", "0", "--port-file", self.port_file,
+             "--foreign-port-file", self.foreign_port_file],
             stdout=self.server_log, stderr=subprocess.STDOUT)
         atexit.register(self.stop)
         deadline = time.monotonic() + start_timeout
@@ -96,6 +98,9 @@ class VendorServer:
             self.stop()
             raise RuntimeError("vendor server wrote no port file within %.0f s" % start_timeout)
         self.base = "https://127.0.0.1:%d" % self.port
+        # the foreign listener's port file is written before the main one
+        with open(self.foreign_port_file) as f:
+            self.foreign_port = int(f.read().strip())
         self.ctx = ssl.create_default_context(cafile=self.ca)
 
     def _server_output(self):
@@ -132,6 +137,10 @@ class VendorServer:
     def log(self, vendor=None):
         entries = self.call("/_control/log")
         return [e for e in entries if vendor is None or e.get("vendor") == vendor]
+
+    def foreign(self):
+        """What reached the foreign listener: {"connections": n, "requests": [...]}."""
+        return self.call("/_control/foreign")
 
     def truth(self, vendor, **query):
         qs = "&".join("%s=%s" % (k, v) for k, v in query.items())

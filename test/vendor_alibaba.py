@@ -1,0 +1,3 @@
+"""Placeholder: the alibaba emulation is being written."""
+
+VENDORS = []

@@ -1,0 +1,3 @@
+"""Placeholder: the graph emulation is being written."""
+
+VENDORS = []

@@ -1,0 +1,3 @@
+"""Placeholder: the tencent emulation is being written."""
+
+VENDORS = []
