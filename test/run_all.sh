@@ -54,9 +54,12 @@ if [ -f test/unit/json.mk ]; then
 	tally "json" "$log/unit_json.out" $?
 fi
 
-echo "== vendor API server self-test"
-python3 test/test_vendor_server.py >"$log/server.out" 2>&1
-tally "server" "$log/server.out" $?
+echo "== vendor API server self-tests"
+for t in test/test_vendor_*.py; do
+	name=$(basename "$t" .py)
+	python3 "$t" >"$log/$name.out" 2>&1
+	tally "${name#test_}" "$log/$name.out" $?
+done
 
 # everything that needs PostgreSQL runs in one throwaway cluster
 cat >"$log/in_cluster.sh" <<INNER

@@ -29,7 +29,8 @@ sys.path.insert(0, HERE)
 import ucloud_data  # noqa: E402
 import vendor_server  # noqa: E402
 
-VECTORS = os.environ.get("CALLRECORD_VECTORS", "/work/shared/vendors/vectors.json")
+VECTORS = os.environ.get("CALLRECORD_VECTORS",
+                         os.path.join(os.path.dirname(os.path.abspath(__file__)), "unit", "vectors.json"))
 PK = "ucloudsomeone@example.com1296235120854146120"
 PRIV = "46f09bb9fab4f12dfc160dae12273d5332b5debe"
 PK2, PRIV2 = "test-public-2", "test-private-2"
