@@ -97,8 +97,8 @@ def validate_fault(f):
             out["retry_after"] = str(f["retry_after"])
     elif kind == "retcode":
         code = f.get("code")
-        if not isinstance(code, int) or isinstance(code, bool):
-            raise ValueError("fault retcode: code (integer) is required")
+        if not ((isinstance(code, int) and not isinstance(code, bool)) or (isinstance(code, str) and code)):
+            raise ValueError("fault retcode: code (the vendor's integer or string code) is required")
         if "message" in f and not isinstance(f["message"], str):
             raise ValueError("fault retcode: message must be a string")
     elif kind in ("hang", "hang_body"):
@@ -572,7 +572,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if kind in DOC_FAULTS and reply.doc is not None:
             vendor.mutate_doc(kind, fault, reply.doc)
         if kind == "retcode":
-            reply.status, reply.doc = 200, vendor.fault_retcode(fault)
+            # the vendor's own error document; a (status, doc) pair when the
+            # vendor sends that code with another status than 200
+            injected = vendor.fault_retcode(fault)
+            if isinstance(injected, tuple):
+                reply.status, reply.doc = injected
+            else:
+                reply.status, reply.doc = 200, injected
         doc_sent = reply.doc is not None and kind not in ("status", "redirect", "malformed", "hang", "reset")
         body = json_bytes(reply.doc) if reply.doc is not None else reply.body
         status, headers, ctype = reply.status, list(reply.headers), reply.content_type
