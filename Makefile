@@ -17,8 +17,11 @@ OBJS = \
 	src/providers/ucloud.o \
 	src/providers/ucloud_sign.o \
 	src/providers/msgraph.o \
+	src/providers/msgraph_auth.o \
 	src/providers/alibaba.o \
-	src/providers/tencent.o
+	src/providers/alibaba_sign.o \
+	src/providers/tencent.o \
+	src/providers/tencent_sign.o
 
 EXTENSION = callrecord_fdw
 DATA = sql/callrecord_fdw--1.0.sql

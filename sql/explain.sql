@@ -90,6 +90,44 @@ EXPLAIN (VERBOSE, COSTS OFF) SELECT phone FROM uvms_send_records WHERE task_no =
 EXPLAIN (FORMAT JSON, COSTS OFF) SELECT phone FROM uvms_send_records WHERE task_no = 'T-1';
 
 DROP TABLE customers;
+
+-- Microsoft Graph: 90-day windows; the range is widened by a second at both
+-- outer ends, and PostgreSQL rechecks the exact bounds
+CREATE SERVER ex_mg FOREIGN DATA WRAPPER callrecord_fdw
+  OPTIONS (provider 'msgraph', endpoint 'https://127.0.0.1:1/graph');
+IMPORT FOREIGN SCHEMA msgraph FROM SERVER ex_mg INTO ex;
+EXPLAIN (COSTS OFF) SELECT id FROM pstn_calls;
+EXPLAIN (COSTS OFF)
+SELECT id, charge FROM pstn_calls
+WHERE start_date_time >= now() - interval '100 days' AND start_date_time < now() - interval '10 days';
+
+-- Alibaba: windows of 31 days for DAILY and 7 days for HALF_HOUR; IN fans out
+CREATE SERVER ex_al FOREIGN DATA WRAPPER callrecord_fdw
+  OPTIONS (provider 'alibaba', endpoint 'https://127.0.0.1:1/alibaba/');
+IMPORT FOREIGN SCHEMA alibaba FROM SERVER ex_al INTO ex;
+EXPLAIN (COSTS OFF)
+SELECT * FROM chatapp_phone_number_metrics WHERE start_time >= now() - interval '60 days';
+EXPLAIN (COSTS OFF)
+SELECT * FROM chatapp_phone_number_metrics
+WHERE start_time >= now() - interval '10 days' AND granularity = 'HALF_HOUR'
+  AND phone_number IN ('8613800000001', '8613800000002');
+
+-- Tencent: one request per day and SdkAppId; the ids come from the query or
+-- from the table option sdk_app_ids
+CREATE SERVER ex_tc FOREIGN DATA WRAPPER callrecord_fdw
+  OPTIONS (provider 'tencent', endpoint 'https://127.0.0.1:1/tencent/');
+IMPORT FOREIGN SCHEMA tencent FROM SERVER ex_tc INTO ex;
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT * FROM tel_call_info
+WHERE day BETWEEN current_date - 10 AND current_date - 4 AND sdk_app_id IN (1400000001, 1400000002);
+EXPLAIN (COSTS OFF)
+SELECT * FROM tel_call_info
+WHERE day > current_date - 20 AND day <= current_date - 18 AND sdk_app_id = 1400000001;
+EXPLAIN (COSTS OFF) SELECT * FROM tel_call_info WHERE day = current_date - 3;
+ALTER FOREIGN TABLE tel_call_info OPTIONS (ADD sdk_app_ids '1400000001, 1400000002,1400000003');
+EXPLAIN (COSTS OFF) SELECT * FROM tel_call_info WHERE day = current_date - 3;
+
 DROP SCHEMA ex CASCADE;
 DROP SERVER ex_uc CASCADE;
+DROP SERVER ex_mg, ex_al, ex_tc CASCADE;
 SELECT 1;

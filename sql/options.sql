@@ -84,10 +84,17 @@ SELECT * FROM t_uc2;
 DROP USER MAPPING FOR CURRENT_USER SERVER s_uc2;
 SELECT * FROM t_uc2;
 
--- providers that cannot be scanned yet say so
-CREATE USER MAPPING FOR CURRENT_USER SERVER s_mg OPTIONS (tenant_id 't', client_id 'c', client_secret 's');
+-- Graph needs the application's own tenant, checked before any request
+CREATE USER MAPPING FOR CURRENT_USER SERVER s_mg OPTIONS (tenant_id 'common', client_id 'c', client_secret 's');
 CREATE FOREIGN TABLE t_mg (id text) SERVER s_mg OPTIONS (resource 'pstn_calls');
 SELECT * FROM t_mg;
+ALTER USER MAPPING FOR CURRENT_USER SERVER s_mg OPTIONS (SET tenant_id 'contoso.onmicrosoft.com/x');
+SELECT * FROM t_mg;
+
+-- Tencent needs SdkAppIds from the query or the table
+CREATE USER MAPPING FOR CURRENT_USER SERVER s_tc OPTIONS (secret_id 'i', secret_key 'k');
+CREATE FOREIGN TABLE t_tc (day date, sdk_app_id bigint) SERVER s_tc OPTIONS (resource 'tel_call_info');
+SELECT * FROM t_tc;
 
 -- superuser-only options
 CREATE ROLE regress_cr_user;
@@ -106,6 +113,7 @@ DROP ROLE regress_cr_user;
 -- clean up
 DROP SERVER s_uc CASCADE;
 DROP SERVER s_uc2 CASCADE;
-DROP SERVER s_al, s_tc;
+DROP SERVER s_al;
+DROP SERVER s_tc CASCADE;
 DROP SERVER s_mg CASCADE;
 SELECT 1;

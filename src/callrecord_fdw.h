@@ -192,7 +192,8 @@ typedef enum CrRetry
 {
 	CR_RETRY_NO,
 	CR_RETRY_YES,				/* 5xx, network, transient vendor code */
-	CR_RETRY_THROTTLE			/* throttled: back off */
+	CR_RETRY_THROTTLE,			/* throttled: back off */
+	CR_RETRY_REAUTH				/* credential refused: renew it, retry once */
 } CrRetry;
 
 /* One decoded JSON value. */

@@ -21,7 +21,9 @@
 #include "catalog/pg_type.h"
 #include "common/jsonapi.h"
 #include "datatype/timestamp.h"
+#include "pgtime.h"
 #include "utils/builtins.h"
+#include "utils/datetime.h"
 #include "utils/json.h"
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
@@ -89,10 +91,32 @@ cr_time_value_to_us(const CrJsonValue *v, int64 *us)
 	}
 	if (v->type == JSON_TOKEN_STRING)
 	{
-		TimestampTz ts = DatumGetTimestampTz(DirectFunctionCall3(timestamptz_in,
-																 CStringGetDatum(v->str),
-																 ObjectIdGetDatum(InvalidOid),
-																 Int32GetDatum(-1)));
+		TimestampTz ts;
+		char	   *text = v->str;
+		char	   *dot;
+
+		/*
+		 * Truncate a fraction beyond microseconds (Graph sends 100 ns
+		 * digits): a record belongs to the window its own time falls in,
+		 * and rounding up could move it past a window's end.  The column
+		 * value itself is rounded, as PostgreSQL's input does.
+		 */
+		dot = strchr(text, '.');
+		if (dot)
+		{
+			size_t		ndig = strspn(dot + 1, "0123456789");
+
+			if (ndig > 6)
+			{
+				text = palloc(strlen(v->str) + 1);
+				memcpy(text, v->str, dot + 7 - v->str);
+				strcpy(text + (dot + 7 - v->str), dot + 1 + ndig);
+			}
+		}
+		ts = DatumGetTimestampTz(DirectFunctionCall3(timestamptz_in,
+													 CStringGetDatum(text),
+													 ObjectIdGetDatum(InvalidOid),
+													 Int32GetDatum(-1)));
 
 		if (TIMESTAMP_NOT_FINITE(ts))
 			ereport(ERROR,
@@ -105,6 +129,57 @@ cr_time_value_to_us(const CrJsonValue *v, int64 *us)
 			(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
 			 errmsg("time value is not a number or a string")));
 	return false;
+}
+
+/*
+ * Wall-clock time in zone tzname of a unix time, as "naive" unix us (the
+ * local date and time read as if they were UTC).
+ */
+int64
+cr_unix_to_naive(int64 unix_us, const char *tzname)
+{
+	pg_tz	   *tz = pg_tzset(tzname);
+	struct pg_tm tm;
+	fsec_t		fsec;
+	int			tzoff;
+	Timestamp	local;
+
+	if (tz == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("time zone \"%s\" is not recognized", tzname)));
+	if (timestamp2tm(unix_us - UNIX_TO_PG_US, &tzoff, &tm, &fsec, NULL, tz) != 0 ||
+		tm2timestamp(&tm, fsec, NULL, &local) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("timestamp out of range")));
+	return local + UNIX_TO_PG_US;
+}
+
+/* The unix time of a naive local time in zone tzname (inverse of the above). */
+int64
+cr_naive_to_unix(int64 naive_us, const char *tzname)
+{
+	pg_tz	   *tz = pg_tzset(tzname);
+	struct pg_tm tm;
+	fsec_t		fsec;
+	int			tzoff;
+	TimestampTz result;
+
+	if (tz == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("time zone \"%s\" is not recognized", tzname)));
+	if (timestamp2tm(naive_us - UNIX_TO_PG_US, NULL, &tm, &fsec, NULL, NULL) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("timestamp out of range")));
+	tzoff = DetermineTimeZoneOffset(&tm, tz);
+	if (tm2timestamp(&tm, fsec, &tzoff, &result) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("timestamp out of range")));
+	return result + UNIX_TO_PG_US;
 }
 
 Datum

@@ -271,6 +271,21 @@ header_cb(char *buffer, size_t size, size_t nitems, void *userdata)
 			free(slot->request_id);
 		slot->request_id = strndup(v, vlen);
 	}
+	else if ((v = header_value(buffer, n, "x-acs-retry-after", &vlen)) != NULL &&
+			 vlen > 0 && vlen < 64)
+	{
+		/* Alibaba's gateway: milliseconds, as its SDKs read it */
+		char		tmp[64];
+		char	   *end;
+		double		ms;
+
+		memcpy(tmp, v, vlen);
+		tmp[vlen] = '\0';
+		ms = strtod(tmp, &end);
+		if (end != tmp && *end == '\0' && ms >= 0 && ms < 1e10 &&
+			ms / 1000.0 > slot->retry_after_s)
+			slot->retry_after_s = ms / 1000.0;
+	}
 	else if ((v = header_value(buffer, n, "Retry-After", &vlen)) != NULL &&
 			 vlen > 0 && vlen < 64)
 	{
@@ -562,4 +577,92 @@ cr_http_wait(CrHttp *h, int64 wake_at_us, int *tag, CrHttpResponse *resp)
 		else
 			elog(ERROR, "callrecord_fdw waited with nothing in flight and no wake-up time");
 	}
+}
+
+/*
+ * One request, start to finish, for what must happen before a scan's own
+ * requests (an OAuth token).  Interruptible like a scan; the response is
+ * allocated in the caller's memory context, the handles are gone on return
+ * or ERROR.
+ */
+void
+cr_http_fetch(const CrHttpConfig *cfg, const CrHttpRequest *req,
+			  CrHttpResponse *resp)
+{
+	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext,
+											  "callrecord_fdw fetch",
+											  ALLOCSET_SMALL_SIZES);
+	CrHttpConfig one = *cfg;
+	CrHttp	   *h;
+	int			tag;
+
+	one.slots = 1;
+	h = cr_http_create(cxt, &one);
+	cr_http_start(h, 0, req);
+	while (!cr_http_wait(h, 0, &tag, resp))
+		;
+	/* deleting the context closes the handle (reset callback) */
+	MemoryContextDelete(cxt);
+}
+
+/* Split an http or https URL; false when libcurl cannot parse it. */
+bool
+cr_url_split(const char *url, CrUrl *out)
+{
+	CURLU	   *u = curl_url();
+	char	   *scheme = NULL,
+			   *host = NULL,
+			   *port = NULL,
+			   *path = NULL;
+	bool		ok = false;
+
+	memset(out, 0, sizeof(CrUrl));
+	if (u == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory parsing a URL")));
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+		curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+		curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+		curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK &&
+		curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK &&
+		(pg_strcasecmp(scheme, "https") == 0 || pg_strcasecmp(scheme, "http") == 0))
+	{
+		char	   *s;
+		int			default_port;
+
+		out->scheme = pstrdup(scheme);
+		for (s = out->scheme; *s; s++)
+			*s = pg_tolower((unsigned char) *s);
+		out->host = pstrdup(host);
+		out->port = atoi(port);
+		out->path = pstrdup(path[0] ? path : "/");
+		default_port = strcmp(out->scheme, "https") == 0 ? 443 : 80;
+		out->host_header = out->port == default_port ? pstrdup(host) :
+			psprintf("%s:%d", host, out->port);
+		ok = true;
+	}
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_free(path);
+	curl_url_cleanup(u);
+	return ok;
+}
+
+/*
+ * Does url have the scheme, host and port of base?  Host names compare
+ * without regard to case, as DNS does; nothing is resolved.
+ */
+bool
+cr_url_same_origin(const char *url, const char *base)
+{
+	CrUrl		a,
+				b;
+
+	if (!cr_url_split(url, &a) || !cr_url_split(base, &b))
+		return false;
+	return strcmp(a.scheme, b.scheme) == 0 &&
+		pg_strcasecmp(a.host, b.host) == 0 &&
+		a.port == b.port;
 }

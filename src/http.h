@@ -32,5 +32,20 @@ extern int64 cr_http_bytes_received(CrHttp *h);
 extern bool cr_http_wait(CrHttp *h, int64 wake_at_us, int *tag,
 						 CrHttpResponse *resp);
 extern void cr_http_close(CrHttp *h);
+extern void cr_http_fetch(const CrHttpConfig *cfg, const CrHttpRequest *req,
+						  CrHttpResponse *resp);
+
+/* The parts of an http(s) URL, as libcurl parses it. */
+typedef struct CrUrl
+{
+	char	   *scheme;			/* lower case */
+	char	   *host;			/* as written; IPv6 in brackets */
+	int			port;			/* explicit or the scheme's default */
+	char	   *path;			/* "/" at least */
+	char	   *host_header;	/* the Host header curl sends: host[:port] */
+} CrUrl;
+
+extern bool cr_url_split(const char *url, CrUrl *out);
+extern bool cr_url_same_origin(const char *url, const char *base);
 
 #endif							/* CR_HTTP_H */

@@ -548,8 +548,13 @@ cr_get_options(Oid foreigntableid)
 			o->sdk_app_ids = defGetString(def);
 	}
 
+	if (o->endpoint == NULL && strcmp(provider, "alibaba") == 0)
+		o->endpoint = psprintf("https://cams.%s.aliyuncs.com/",
+							   o->region ? o->region : "ap-southeast-1");
 	if (o->endpoint == NULL)
 		o->endpoint = (char *) o->provider->limits.default_endpoint;
+	if (o->token_endpoint == NULL)
+		o->token_endpoint = "https://login.microsoftonline.com";
 
 	if (resource == NULL)
 	{

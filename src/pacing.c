@@ -67,13 +67,18 @@ cr_pacer_next_us(Oid umid)
 	return pacer_entry(umid)->next_free_us;
 }
 
-/* A request to the account starts now: the next one waits 1/rps. */
+/*
+ * A request to the account starts now: the next one waits 1/rps, plus 2%
+ * so that the jitter between our clock and the vendor's arrival times
+ * never puts rps + 1 requests into one of the vendor's seconds.
+ */
 void
 cr_pacer_take(Oid umid, double rps, int64 now_us)
 {
 	CrPacerEntry *entry = pacer_entry(umid);
 
-	entry->next_free_us = Max(now_us, entry->next_free_us) + (int64) (1000000.0 / rps);
+	entry->next_free_us = Max(now_us, entry->next_free_us) +
+		(int64) (1020000.0 / rps);
 }
 
 /*

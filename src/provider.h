@@ -31,6 +31,20 @@ typedef struct CrLimits
 	int			default_history_days;
 	const char *default_endpoint;
 	const char *request_id_header;	/* response header with the request id */
+
+	/*
+	 * Widen the clamped range by this much at both ends before cutting
+	 * windows (whole-grain ends, for vendors whose bounds are coarser than
+	 * the values they return; PostgreSQL rechecks the exact bounds).
+	 */
+	int64		outer_pad_us;
+
+	/*
+	 * The time column is a date: windows are whole days of the server
+	 * option time_zone, one request each.  Times in the request plan are
+	 * then "naive" days: a date's midnight read as if it were UTC.
+	 */
+	bool		day_windows;
 } CrLimits;
 
 /* A credential option of a user mapping. */
@@ -54,7 +68,10 @@ typedef struct CrProvider
 	 */
 	bool		can_scan;
 
-	/* Build the HTTP request for one page. */
+	/*
+	 * Build the HTTP request for one page.  Called for every attempt, so a
+	 * retry carries a fresh timestamp, nonce and signature.
+	 */
 	void		(*build_request) (const CrRequestSpec *spec,
 								  const CrAccount *acct,
 								  CrHttpRequest *out);
@@ -68,6 +85,29 @@ typedef struct CrProvider
 							  const CrRequestSpec *spec,
 							  const char *const *fields, int nfields,
 							  bool want_raw, CrPage *page);
+
+	/* Optional hooks (NULL when the vendor needs none). */
+
+	/*
+	 * The longest window for the scan's parameters (the parameters of the
+	 * first fan-out combination), when it depends on them.
+	 */
+	int64		(*max_window) (const CrOptions *opts, const CrParam *params,
+							   int nparams);
+
+	/*
+	 * The values of a fan-out column the query does not constrain (from a
+	 * table option), as a List of char *.  Raise an ERROR when the vendor
+	 * needs values and there are none; NIL means "send no parameter".
+	 */
+	List	   *(*default_values) (const CrOptions *opts, const CrColumnDef *col);
+
+	/*
+	 * A request sent at sent_us was refused as unauthenticated: forget a
+	 * cached credential obtained before then, so the retry gets a new one.
+	 */
+	void		(*forget_auth) (const CrOptions *opts, const CrAccount *acct,
+								int64 sent_us);
 } CrProvider;
 
 /* in provider.c */

@@ -75,6 +75,14 @@ floor_to(int64 v, int64 grain)
 	return r < 0 ? v - r - grain : v - r;
 }
 
+static int64
+ceil_to(int64 v, int64 grain)
+{
+	int64		f = floor_to(v, grain);
+
+	return f == v ? v : f + grain;
+}
+
 CrReqPlan *
 cr_build_reqplan(const CrOptions *opts, const CrPushedValue *vals, int nvals,
 				 int order, int64 now_us)
@@ -165,16 +173,59 @@ cr_build_reqplan(const CrOptions *opts, const CrPushedValue *vals, int nvals,
 			return rp;
 		}
 
-	/* history and now */
-	hist_lo = now_us - (int64) opts->history_days * CR_USEC_PER_DAY;
-	if (lo < hist_lo)
+	/* fan-out columns the query leaves open take the provider's defaults */
+	for (c = 0; c < res->ncolumns; c++)
 	{
-		rp->clamped_history = true;
-		rp->had_lower_bound = (lo != PG_INT64_MIN);
-		lo = hist_lo;
+		List	   *defaults;
+		ListCell   *lc;
+		int			n = 0;
+
+		if (nset[c] >= 0 || res->columns[c].source != CR_SRC_FANOUT ||
+			opts->provider->default_values == NULL)
+			continue;
+		defaults = opts->provider->default_values(opts, &res->columns[c]);
+		if (defaults == NIL)
+			continue;
+		sets[c] = palloc(sizeof(char *) * list_length(defaults));
+		foreach(lc, defaults)
+			sets[c][n++] = (char *) lfirst(lc);
+		nset[c] = sort_unique(sets[c], n);
 	}
-	if (hi > now_us + 1)
-		hi = now_us + 1;
+
+	/* history and now */
+	if (lim->day_windows)
+	{
+		/*
+		 * Naive days: now_us is the local wall-clock time in the server's
+		 * time zone.  History is the last history_days days ending today;
+		 * a bound between midnights moves to the next midnight, because a
+		 * date compares with it as its own midnight.
+		 */
+		int64		today = floor_to(now_us, CR_USEC_PER_DAY);
+
+		hist_lo = today - (int64) (opts->history_days - 1) * CR_USEC_PER_DAY;
+		if (lo < hist_lo)
+		{
+			rp->clamped_history = true;
+			rp->had_lower_bound = (lo != PG_INT64_MIN);
+			lo = hist_lo;
+		}
+		lo = ceil_to(lo, CR_USEC_PER_DAY);
+		hi = Min(hi, today + CR_USEC_PER_DAY);
+		hi = ceil_to(hi, CR_USEC_PER_DAY);
+	}
+	else
+	{
+		hist_lo = now_us - (int64) opts->history_days * CR_USEC_PER_DAY;
+		if (lo < hist_lo)
+		{
+			rp->clamped_history = true;
+			rp->had_lower_bound = (lo != PG_INT64_MIN);
+			lo = hist_lo;
+		}
+		if (hi > now_us + 1)
+			hi = now_us + 1;
+	}
 	rp->start_us = lo;
 	rp->end_us = hi;
 	if (lo >= hi)
@@ -183,33 +234,12 @@ cr_build_reqplan(const CrOptions *opts, const CrPushedValue *vals, int nvals,
 		rp->empty_reason = "the time conditions select an empty range";
 		return rp;
 	}
-
-	/* windows: boundaries on the grain, each at most max_window long */
+	if (lim->outer_pad_us > 0)
 	{
-		int64		span = lim->max_window_us;
 		int64		grain = Max(lim->grain_us, 1);
-		int64		first_cut = floor_to(lo, grain) + span;
-		int64		n = 1;
-		int64		k;
 
-		if (first_cut < hi)
-			n += (hi - first_cut + span - 1) / span;
-		if (n > 1000000)
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("the time range needs more than a million requests")));
-		rp->nwindows = (int) n;
-		rp->wstart = palloc(sizeof(int64) * n);
-		rp->wend = palloc(sizeof(int64) * n);
-		for (k = 0; k < n; k++)
-		{
-			int64		ws = (k == 0) ? lo : first_cut + (k - 1) * span;
-			int64		we = Min(first_cut + k * span, hi);
-			int64		pos = (order == CR_ORDER_DESC) ? n - 1 - k : k;
-
-			rp->wstart[pos] = ws;
-			rp->wend[pos] = we;
-		}
+		lo = floor_to(lo, grain) - lim->outer_pad_us;
+		hi = ceil_to(hi, grain) + lim->outer_pad_us;
 	}
 
 	/* fan-out: the cartesian product of the equality value sets */
@@ -254,5 +284,36 @@ cr_build_reqplan(const CrOptions *opts, const CrPushedValue *vals, int nvals,
 			}
 		}
 	}
+
+	/* windows: boundaries on the grain, each at most max_window long */
+	{
+		int64		span = opts->provider->max_window ?
+			opts->provider->max_window(opts, rp->params, rp->nparams) :
+			lim->max_window_us;
+		int64		grain = Max(lim->grain_us, 1);
+		int64		first_cut = floor_to(lo, grain) + span;
+		int64		n = 1;
+		int64		k;
+
+		if (first_cut < hi)
+			n += (hi - first_cut + span - 1) / span;
+		if (n > 1000000)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("the time range needs more than a million requests")));
+		rp->nwindows = (int) n;
+		rp->wstart = palloc(sizeof(int64) * n);
+		rp->wend = palloc(sizeof(int64) * n);
+		for (k = 0; k < n; k++)
+		{
+			int64		ws = (k == 0) ? lo : first_cut + (k - 1) * span;
+			int64		we = Min(first_cut + k * span, hi);
+			int64		pos = (order == CR_ORDER_DESC) ? n - 1 - k : k;
+
+			rp->wstart[pos] = ws;
+			rp->wend[pos] = we;
+		}
+	}
+
 	return rp;
 }

@@ -37,6 +37,7 @@
 #include "optimizer/optimizer.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/date.h"
 #include "utils/datetime.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -67,6 +68,8 @@ typedef struct CrReq
 	int			series;
 	int			page;
 	int			attempt;		/* retries so far */
+	bool		reauthed;		/* already retried with a renewed credential */
+	int64		sent_us;		/* when the current attempt was sent */
 	CrReqState	state;
 	int			tag;
 	int64		not_before_us;
@@ -149,6 +152,18 @@ static void reset_requests(CrScanState *ss);
  * ------------------------------------------------------------------------
  */
 
+static char *format_us(int64 us);
+
+/* A window or range bound for messages: a day for day windows. */
+static char *
+format_bound(CrScanState *ss, int64 us)
+{
+	if (ss->prov->limits.day_windows)
+		return DatumGetCString(DirectFunctionCall1(date_out,
+												   DateADTGetDatum((DateADT) ((us - UNIX_TO_PG_US) / USECS_PER_DAY))));
+	return format_us(us);
+}
+
 static char *
 format_us(int64 us)
 {
@@ -188,11 +203,16 @@ scan_error_callback(void *arg)
 	{
 		CrSeries   *s = &ss->series[ss->err_req->series];
 
-		errcontext("%s %s, window %s to %s, page %d, foreign table \"%s\"",
-				   ss->prov->name, ss->res->action,
-				   format_us(ss->rp->wstart[s->window]),
-				   format_us(ss->rp->wend[s->window]),
-				   ss->err_req->page, ec->relname);
+		if (ss->prov->limits.day_windows)
+			errcontext("%s %s, day %s, foreign table \"%s\"",
+					   ss->prov->name, ss->res->action,
+					   format_bound(ss, ss->rp->wstart[s->window]), ec->relname);
+		else
+			errcontext("%s %s, window %s to %s, page %d, foreign table \"%s\"",
+					   ss->prov->name, ss->res->action,
+					   format_us(ss->rp->wstart[s->window]),
+					   format_us(ss->rp->wend[s->window]),
+					   ss->err_req->page, ec->relname);
 	}
 }
 
@@ -433,6 +453,41 @@ datum_to_us(Datum d, Oid type)
 	return ts + UNIX_TO_PG_US;
 }
 
+/*
+ * A value compared with a date column (day windows): the local wall-clock
+ * time it stands for, as naive unix us.  A date is its midnight; a
+ * timestamptz is read in the session's time zone, as PostgreSQL does when
+ * it compares a date with it.
+ */
+static int64
+datum_to_naive_us(Datum d, Oid type)
+{
+	Timestamp	ts;
+
+	switch (type)
+	{
+		case DATEOID:
+			if (DATE_IS_NOBEGIN(DatumGetDateADT(d)))
+				return PG_INT64_MIN / 2;
+			if (DATE_IS_NOEND(DatumGetDateADT(d)))
+				return PG_INT64_MAX / 2;
+			return (int64) DatumGetDateADT(d) * USECS_PER_DAY + UNIX_TO_PG_US;
+		case TIMESTAMPOID:
+			ts = DatumGetTimestamp(d);
+			break;
+		case TIMESTAMPTZOID:
+			ts = DatumGetTimestamp(DirectFunctionCall1(timestamptz_timestamp, d));
+			break;
+		default:
+			elog(ERROR, "callrecord_fdw cannot push a value of type %u", type);
+	}
+	if (TIMESTAMP_IS_NOBEGIN(ts))
+		return PG_INT64_MIN / 2;
+	if (TIMESTAMP_IS_NOEND(ts))
+		return PG_INT64_MAX / 2;
+	return ts + UNIX_TO_PG_US;
+}
+
 static char *
 datum_to_text(Datum d, Oid type)
 {
@@ -473,7 +528,10 @@ start_scan(CrScanState *ss, ExprContext *econtext)
 		v->isnull = isnull;
 		if (isnull)
 			continue;
-		if (ss->res->columns[v->colidx].push & CR_PUSH_RANGE)
+		if ((ss->res->columns[v->colidx].push & CR_PUSH_RANGE) &&
+			ss->prov->limits.day_windows)
+			v->us = datum_to_naive_us(d, type);
+		else if (ss->res->columns[v->colidx].push & CR_PUSH_RANGE)
 			v->us = datum_to_us(d, type);
 		else if (v->op == CR_OP_IN)
 		{
@@ -502,8 +560,14 @@ start_scan(CrScanState *ss, ExprContext *econtext)
 			v->ntexts = 1;
 		}
 	}
-	ss->rp = cr_build_reqplan(ss->opts, vals, n, ss->order,
-							  GetCurrentTransactionStartTimestamp() + UNIX_TO_PG_US);
+	{
+		int64		now_us = GetCurrentTransactionStartTimestamp() + UNIX_TO_PG_US;
+
+		/* day windows plan in the vendor's local days */
+		if (ss->prov->limits.day_windows)
+			now_us = cr_unix_to_naive(now_us, ss->opts->time_zone);
+		ss->rp = cr_build_reqplan(ss->opts, vals, n, ss->order, now_us);
+	}
 
 	ss->nseries = ss->rp->empty ? 0 : ss->rp->ncombos * ss->rp->nwindows;
 	ss->series = palloc0(sizeof(CrSeries) * Max(ss->nseries, 1));
@@ -559,6 +623,7 @@ send_request(CrScanState *ss, CrReq *req, int64 now_us)
 	ss->prov->build_request(&spec, ss->acct, &hreq);
 	req->tag = ss->next_tag++;
 	req->state = REQ_INFLIGHT;
+	req->sent_us = now_us;
 	cr_http_start(ss->http, req->tag, &hreq);
 	cr_pacer_take(ss->acct->umid, ss->opts->requests_per_second, now_us);
 	ss->n_requests++;
@@ -836,6 +901,19 @@ handle_response(CrScanState *ss, CrReq *req, CrHttpResponse *resp)
 		return;
 	}
 	if (req->data.outcome == CR_OUTCOME_VENDOR_ERROR &&
+		req->data.retry == CR_RETRY_REAUTH)
+	{
+		/* one retry with a renewed credential; a second refusal is final */
+		if (!req->reauthed && ss->prov->forget_auth)
+		{
+			ss->prov->forget_auth(ss->opts, ss->acct, req->sent_us);
+			req->reauthed = true;
+			schedule_retry(ss, req, 0, false);
+			return;
+		}
+		cr_report_vendor_error(ss, req, NULL, false);
+	}
+	if (req->data.outcome == CR_OUTCOME_VENDOR_ERROR &&
 		req->data.retry != CR_RETRY_NO &&
 		req->attempt < ss->opts->max_retries)
 	{
@@ -971,7 +1049,18 @@ make_tuple(CrScanState *ss, int row, TupleTableSlot *slot)
 					break;
 				}
 			case CR_AC_DAY:
-				break;
+				{
+					DateADT		day = (DateADT) ((ws - UNIX_TO_PG_US) / USECS_PER_DAY);
+
+					if (ac->typid == DATEOID)
+						slot->tts_values[a] = DateADTGetDatum(day);
+					else
+						slot->tts_values[a] =
+							cr_convert_text(ac, DatumGetCString(DirectFunctionCall1(date_out,
+																					DateADTGetDatum(day))));
+					slot->tts_isnull[a] = false;
+					break;
+				}
 		}
 	}
 	ss->err_conv = NULL;
@@ -1208,7 +1297,10 @@ cr_explain_foreign_scan(ForeignScanState *node, ExplainState *es)
 										 ss->rp->had_lower_bound ? "range clamped" : "no lower bound: history",
 										 ss->opts->history_days), es);
 		if (es->verbose && es->costs)
-			ExplainPropertyText("Time Range",
+			ExplainPropertyText(ss->prov->limits.day_windows ? "Days" : "Time Range",
+								ss->prov->limits.day_windows ?
+								psprintf("%s to %s", format_bound(ss, ss->rp->start_us),
+										 format_bound(ss, ss->rp->end_us - USECS_PER_DAY)) :
 								psprintf("%s to %s", format_us(ss->rp->start_us),
 										 format_us(ss->rp->end_us)), es);
 	}

@@ -33,4 +33,59 @@ extern char *cr_ucloud_string_to_sign(const CrParam *params, int nparams,
 extern char *cr_ucloud_signature(const CrParam *params, int nparams,
 								 const char *private_key);
 
+/*
+ * Alibaba Cloud (providers/alibaba_sign.c).
+ *
+ * ACS3-HMAC-SHA256 ("V3"): the canonical query sorts parameters by name and
+ * writes enc(name)=enc(value) (RFC 3986, uppercase hex) joined by '&'.  The
+ * canonical request lower-cases header names, trims values, merges equal
+ * names (values sorted, joined by ','), and sorts by name;
+ * *signed_headers_out (optional) receives "a;b;c".  The authorization is
+ * "ACS3-HMAC-SHA256 Credential=<id>,SignedHeaders=<list>,Signature=<hex>".
+ *
+ * RPC (HMAC-SHA1, SignatureVersion=1.0): the string to sign is
+ * method & %2F & enc(canonicalized query without "Signature"); the
+ * signature is Base64 HMAC-SHA1 keyed with secret + "&"; the query to send
+ * is the canonicalized query + "&Signature=" + enc(signature).
+ */
+extern char *cr_acs3_canonical_query(const CrParam *query, int nquery);
+extern char *cr_acs3_canonical_request(const char *method, const char *path,
+									   const CrParam *query, int nquery,
+									   const CrParam *headers, int nheaders,
+									   const char *hashed_payload,
+									   char **signed_headers_out);
+extern char *cr_acs3_authorization(const char *method, const char *path,
+								   const CrParam *query, int nquery,
+								   const CrParam *headers, int nheaders,
+								   const char *hashed_payload,
+								   const char *access_key_id,
+								   const char *access_key_secret);
+extern char *cr_alibaba_rpc_string_to_sign(const char *method,
+										   const CrParam *params, int nparams);
+extern char *cr_alibaba_rpc_signature(const char *method, const CrParam *params,
+									  int nparams, const char *access_key_secret);
+extern char *cr_alibaba_rpc_query(const char *method, const CrParam *params,
+								  int nparams, const char *access_key_secret);
+
+/*
+ * Tencent Cloud TC3-HMAC-SHA256 (providers/tencent_sign.c).  Headers to
+ * sign have names and values lower-cased and trimmed, sorted by name.  The
+ * credential scope's date is the UTC date of the timestamp.
+ */
+extern char *cr_tc3_canonical_request(const char *method, const char *path,
+									  const char *query,
+									  const CrParam *headers, int nheaders,
+									  const char *body, size_t body_len,
+									  char **signed_headers_out);
+extern char *cr_tc3_string_to_sign(int64 timestamp, const char *service,
+								   const char *canonical_request);
+extern void cr_tc3_signing_key(const char *secret_key, const char *date,
+							   const char *service, uint8 *out32);
+extern char *cr_tc3_authorization(const char *secret_id, const char *secret_key,
+								  const char *service, int64 timestamp,
+								  const char *method, const char *path,
+								  const char *query,
+								  const CrParam *headers, int nheaders,
+								  const char *body, size_t body_len);
+
 #endif							/* CR_VENDOR_SIGN_H */

@@ -1,10 +1,22 @@
 /*-------------------------------------------------------------------------
  *
  * msgraph.c
- *		  Microsoft Graph callRecords/getPstnCalls: resources and limits.
+ *		  Microsoft Graph callRecords/getPstnCalls: columns, requests, paging
+ *		  by @odata.nextLink, and the envelope.  The OAuth token comes from
+ *		  msgraph_auth.c.
  *
- * The columns, options and IMPORT definition are complete; requests and
- * OAuth are not part of this version, so a scan says so (can_scan).
+ * A window [start, end) becomes fromDateTime=start, toDateTime=end, both
+ * whole UTC seconds; the vendor includes both ends, and the engine keeps a
+ * row only in the window its own start time falls in, so a row exactly on
+ * a boundary comes out once, from the later window.  The range is widened
+ * by one second at both outer ends (outer_pad_us): Graph sends 100 ns
+ * digits, PostgreSQL rounds them to microseconds, so a row a few hundred
+ * nanoseconds before the user's bound may compare equal to it; PostgreSQL
+ * rechecks every pushed bound on the rounded values.
+ *
+ * A nextLink is followed exactly as given, and only when its scheme, host
+ * and port are those of the server option endpoint: anything else is an
+ * ERROR before a byte is sent, so the bearer token never leaves that host.
  *
  * IDENTIFICATION
  *		  src/providers/msgraph.c
@@ -13,7 +25,14 @@
  */
 #include "postgres.h"
 
+#include "common/jsonapi.h"
+#include "datatype/timestamp.h"
+#include "utils/datetime.h"
+#include "utils/timestamp.h"
+
+#include "http.h"
 #include "provider.h"
+#include "providers/msgraph_auth.h"
 
 #define COL(n, t, f) {n, t, f, NULL, CR_CONV_PLAIN, CR_SRC_FIELD, 0, NULL, NULL}
 
@@ -54,11 +73,18 @@ static const CrCredential msgraph_credentials[] = {
 	{NULL, false}
 };
 
+static void msgraph_build_request(const CrRequestSpec *spec, const CrAccount *acct,
+								  CrHttpRequest *out);
+static void msgraph_read_page(const CrHttpResponse *resp, const CrRequestSpec *spec,
+							  const char *const *fields, int nfields,
+							  bool want_raw, CrPage *page);
+
 const CrProvider cr_provider_msgraph = {
 	.name = "msgraph",
 	.resources = msgraph_resources,
 	.nresources = lengthof(msgraph_resources),
 	.limits = {
+		/* "cannot be more than a date range of 90 days" */
 		.max_window_us = 90 * CR_USEC_PER_DAY,
 		.grain_us = CR_USEC_PER_SEC,
 		.paged = true,
@@ -68,7 +94,169 @@ const CrProvider cr_provider_msgraph = {
 		.default_history_days = 150,
 		.default_endpoint = "https://graph.microsoft.com",
 		.request_id_header = "request-id",
+		.outer_pad_us = CR_USEC_PER_SEC,
 	},
 	.credentials = msgraph_credentials,
-	.can_scan = false,
+	.can_scan = true,
+	.build_request = msgraph_build_request,
+	.read_page = msgraph_read_page,
+	.forget_auth = cr_msgraph_forget_token,
 };
+
+/* A unix time as Graph's UTC literal, whole seconds: 2026-01-01T00:00:00Z */
+static char *
+iso_utc(int64 unix_us)
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+	TimestampTz ts = unix_us -
+		(int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
+
+	if (timestamp2tm(ts, NULL, &tm, &fsec, NULL, NULL) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("timestamp out of range for a Microsoft Graph request")));
+	return psprintf("%04d-%02d-%02dT%02d:%02d:%02dZ",
+					tm.tm_year, tm.tm_mon, tm.tm_mday,
+					tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+static int64
+floor_sec_us(int64 us)
+{
+	int64		r = us % CR_USEC_PER_SEC;
+
+	return r < 0 ? us - r - CR_USEC_PER_SEC : us - r;
+}
+
+static void
+msgraph_build_request(const CrRequestSpec *spec, const CrAccount *acct,
+					  CrHttpRequest *out)
+{
+	const char *token = cr_msgraph_token(spec->opts, acct);
+	const char *endpoint = spec->opts->endpoint;
+	size_t		len = strlen(endpoint);
+
+	if (spec->page > 0 && spec->next_url)
+	{
+		/* checked when the page arrived; checked again before sending */
+		if (!cr_url_same_origin(spec->next_url, endpoint))
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_ERROR),
+					 errmsg("msgraph refuses to follow a link to another host")));
+		out->url = pstrdup(spec->next_url);
+	}
+	else
+	{
+		int64		from = floor_sec_us(spec->start_us);
+		int64		to = floor_sec_us(spec->end_us + CR_USEC_PER_SEC - 1);
+
+		while (len > 0 && endpoint[len - 1] == '/')
+			len--;
+		out->url = psprintf("%.*s/v1.0/communications/callRecords/getPstnCalls(fromDateTime=%s,toDateTime=%s)",
+							(int) len, endpoint, iso_utc(from), iso_utc(to));
+	}
+	out->method = "GET";
+	out->headers = list_make2(psprintf("Authorization: Bearer %s", token),
+							  pstrdup("Accept: application/json"));
+}
+
+static const char *const envelope_paths[] = {
+	"@odata.nextLink", "error.code", "error.message", "error.innerError.request-id"
+};
+
+static void
+msgraph_read_page(const CrHttpResponse *resp, const CrRequestSpec *spec,
+				  const char *const *fields, int nfields, bool want_raw,
+				  CrPage *page)
+{
+	CrJsonSpec	js;
+	CrJsonResult jr;
+	bool		parsed;
+
+	memset(page, 0, sizeof(CrPage));
+	page->total = -1;
+	page->request_id = resp->request_id;
+
+	memset(&js, 0, sizeof(js));
+	js.records_path = spec->opts->resource->records_path;
+	js.env_paths = envelope_paths;
+	js.nenv = lengthof(envelope_paths);
+	js.fields = fields;
+	js.nfields = nfields;
+	js.want_raw = want_raw;
+	parsed = resp->body_len > 0 && cr_json_parse(resp->body, resp->body_len, &js, &jr);
+
+	if (resp->status != 200)
+	{
+		const char *code = parsed ? jr.env[1].str : NULL;
+		const char *message = parsed ? jr.env[2].str : NULL;
+
+		page->outcome = CR_OUTCOME_VENDOR_ERROR;
+		page->error_code = code ? psprintf("HTTP %ld %s", resp->status, code) :
+			psprintf("HTTP %ld", resp->status);
+		page->error_message = message ? pstrdup(message) :
+			pstrdup(resp->status >= 500 ? "server error" : "request refused");
+		if (page->request_id == NULL && parsed && jr.env[3].str)
+			page->request_id = jr.env[3].str;
+		if (resp->status == 401)
+			page->retry = CR_RETRY_REAUTH;
+		else if (resp->status == 429)
+			page->retry = CR_RETRY_THROTTLE;
+		else if (resp->status >= 500)
+			page->retry = CR_RETRY_YES;
+		else
+			page->retry = CR_RETRY_NO;
+		return;
+	}
+
+	if (!parsed)
+	{
+		page->outcome = CR_OUTCOME_MALFORMED;
+		page->error_message = resp->body_len == 0 ? pstrdup("the response is empty") : jr.error;
+		return;
+	}
+	if (jr.env[1].str)
+	{
+		/* an error document with status 200 is still an error */
+		page->outcome = CR_OUTCOME_VENDOR_ERROR;
+		page->retry = CR_RETRY_NO;
+		page->error_code = jr.env[1].str;
+		page->error_message = jr.env[2].str ? jr.env[2].str : pstrdup("(no message)");
+		return;
+	}
+	if (!jr.records_found)
+	{
+		page->outcome = CR_OUTCOME_MALFORMED;
+		page->error_message = pstrdup("the response has no \"value\" array");
+		return;
+	}
+	if (jr.env[0].type != CR_JSON_ABSENT && jr.env[0].type != JSON_TOKEN_NULL)
+	{
+		if (jr.env[0].type != JSON_TOKEN_STRING || jr.env[0].str[0] == '\0')
+		{
+			page->outcome = CR_OUTCOME_MALFORMED;
+			page->error_message = pstrdup("@odata.nextLink is not a URL string");
+			return;
+		}
+		if (!cr_url_same_origin(jr.env[0].str, spec->opts->endpoint))
+		{
+			CrUrl		u;
+
+			page->outcome = CR_OUTCOME_MALFORMED;
+			page->error_message =
+				cr_url_split(jr.env[0].str, &u) ?
+				psprintf("@odata.nextLink points to %s://%s, not to the scheme, host and port of the server option \"endpoint\"; it was not followed",
+						 u.scheme, u.host_header) :
+				pstrdup("@odata.nextLink is not an http or https URL; it was not followed");
+			return;
+		}
+		page->next_url = jr.env[0].str;
+	}
+
+	page->outcome = CR_OUTCOME_OK;
+	page->nrows = jr.nrows;
+	page->nfields = nfields;
+	page->values = jr.values;
+	page->raw = jr.raw;
+}
