@@ -185,6 +185,7 @@ def t05_throttled_then_rows():
     assert got == exp, "rows differ after throttling"
     throttled = sum(1 for e in SRV.log("tencent") if e["throttled"])
     assert throttled > 0, "the server never throttled"
+    SRV.reset()
     out = psql_ok("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT * FROM reports.tel_call_info "
                   "WHERE day = %s AND sdk_app_id = 1400000001;" % sql_literal(day.isoformat()))
     assert any("Requests: 1" in l for l in out), out

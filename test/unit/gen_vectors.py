@@ -8,7 +8,12 @@ KIND is one of:
             private key, string to sign, signature).
   alibaba   vectors_alibaba.h: raw inputs and outputs of every "alibaba"
   tencent   vectors_tencent.h: ... and "tencent" vector, as name/value
-            pairs (see VendorVector below); no signer is tested yet.
+            pairs (see VendorVector below): scalar fields by their JSON
+            name (integers in decimal, a list of strings as name.0,
+            name.1, ...), the parameters or query in file order, and the
+            headers as listed.  test_sign.c checks every intermediate a
+            vector publishes against the signers in alibaba_sign.c and
+            tencent_sign.c.
   encoding  vectors_encoding.h: Python's own percent-encoding of the bytes
             1..255 (urllib.parse.quote with safe="-_.~", and quote_plus),
             the reference cr_append_rfc3986/cr_append_form must match.
