@@ -57,8 +57,8 @@ fi
 echo "== vendor API server self-tests"
 for t in test/test_vendor_*.py; do
 	name=$(basename "$t" .py)
-	python3 "$t" >"$log/$name.out" 2>&1
-	tally "${name#test_}" "$log/$name.out" $?
+	python3 "$t" >"$log/server_$name.out" 2>&1
+	tally "${name#test_}" "$log/server_$name.out" $?
 done
 
 # everything that needs PostgreSQL runs in one throwaway cluster
