@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The demo: build and install callrecord_fdw, start the local vendor API
-# server and a throwaway PostgreSQL cluster, import the UCloud tables and
-# run the queries a user would write.  Prints the results.
+# server and a throwaway PostgreSQL cluster, create one server per vendor,
+# import the tables and run the queries a user would write.  Prints the
+# results.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -72,6 +73,49 @@ SELECT task_no, sum(calls) AS calls FROM daily_calls GROUP BY 1 ORDER BY 1;
 \\echo '--- the whole history (180 days), with what it cost'
 EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
 SELECT count(*) FROM reports.uvms_send_records;
+
+\\echo '=== Microsoft Graph: PSTN charges by country, last 60 days'
+CREATE SERVER teams FOREIGN DATA WRAPPER callrecord_fdw
+  OPTIONS (provider 'msgraph', endpoint 'https://127.0.0.1:$port/graph',
+           token_endpoint 'https://127.0.0.1:$port/login', ca_file '$work/certs/ca.pem',
+           requests_per_second '20');
+CREATE USER MAPPING FOR CURRENT_USER SERVER teams
+  OPTIONS (tenant_id 'contoso.onmicrosoft.com', client_id '11111111-2222-3333-4444-555555555555',
+           client_secret 'graph-test-secret~0001');
+IMPORT FOREIGN SCHEMA msgraph FROM SERVER teams INTO reports;
+SELECT usage_country_code AS country, currency, count(*) AS calls,
+       sum(duration) AS seconds, sum(charge) AS charges
+FROM reports.pstn_calls
+WHERE start_date_time >= now() - interval '60 days'
+GROUP BY 1, 2 ORDER BY charges DESC;
+
+\\echo '=== Alibaba Cloud: WhatsApp delivery rate by phone number, last 30 days'
+CREATE SERVER cams FOREIGN DATA WRAPPER callrecord_fdw
+  OPTIONS (provider 'alibaba', endpoint 'https://127.0.0.1:$port/alibaba/',
+           ca_file '$work/certs/ca.pem');
+CREATE USER MAPPING FOR CURRENT_USER SERVER cams
+  OPTIONS (access_key_id 'LTAI5tAlibabaTest0001', access_key_secret 'AlibabaTestSecret0001');
+IMPORT FOREIGN SCHEMA alibaba FROM SERVER cams INTO reports;
+SELECT phone_number, sum(sent_count) AS sent, sum(delivered_count) AS delivered,
+       round(100.0 * sum(delivered_count) / nullif(sum(sent_count), 0), 1) AS pct_delivered
+FROM reports.chatapp_phone_number_metrics
+WHERE start_time >= now() - interval '30 days'
+  AND phone_number IN ('8613800000001', '8613800000002', '8613800000003', '8613800000004')
+GROUP BY 1 ORDER BY 1;
+
+\\echo '=== Tencent Cloud: contact-center usage by day, last 14 days'
+CREATE SERVER ccc FOREIGN DATA WRAPPER callrecord_fdw
+  OPTIONS (provider 'tencent', endpoint 'https://127.0.0.1:$port/tencent/',
+           ca_file '$work/certs/ca.pem');
+CREATE USER MAPPING FOR CURRENT_USER SERVER ccc
+  OPTIONS (secret_id 'AKIDTencentTest0000000001', secret_key 'TencentTestKey0000000001');
+IMPORT FOREIGN SCHEMA tencent FROM SERVER ccc INTO reports;
+ALTER FOREIGN TABLE reports.tel_call_info OPTIONS (ADD sdk_app_ids '1400000001,1400000002');
+SELECT day, sum(tel_call_out_count) AS calls_out, sum(tel_call_in_count) AS calls_in,
+       max(seat_used_count) AS seats, sum(asr_realtime_count) AS asr_realtime
+FROM reports.tel_call_info
+WHERE day BETWEEN current_date - 14 AND current_date - 1
+GROUP BY day ORDER BY day;
 SQL
 pg_virtualenv -v 15 -- psql -X -f "$work/demo.sql"
-echo "requests sent to the local UCloud API: $(wc -l <"$work/requests.jsonl")"
+echo "requests sent to the local vendor APIs: $(wc -l <"$work/requests.jsonl")"
