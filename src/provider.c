@@ -77,3 +77,54 @@ cr_account_get(const CrAccount *acct, const char *name)
 	}
 	return NULL;
 }
+
+/* ------------------------------------------------------------------------
+ * Helpers for read_page
+ * ------------------------------------------------------------------------
+ */
+
+/* An empty page: no rows, no total, the transport's request id. */
+void
+cr_page_init(CrPage *page, const CrHttpResponse *resp)
+{
+	memset(page, 0, sizeof(CrPage));
+	page->total = -1;
+	page->request_id = resp->request_id;
+}
+
+/*
+ * Walk a response body for the resource's records and the envelope paths.
+ * False when the body is empty (jr->error NULL) or not the JSON expected
+ * (jr->error says why).
+ */
+bool
+cr_parse_body(const CrHttpResponse *resp, const CrRequestSpec *spec,
+			  const char *const *env_paths, int nenv,
+			  const char *const *fields, int nfields, bool want_raw,
+			  CrJsonResult *jr)
+{
+	CrJsonSpec	js;
+
+	memset(jr, 0, sizeof(CrJsonResult));
+	if (resp->body_len == 0)
+		return false;
+	memset(&js, 0, sizeof(js));
+	js.records_path = spec->opts->resource->records_path;
+	js.env_paths = env_paths;
+	js.nenv = nenv;
+	js.fields = fields;
+	js.nfields = nfields;
+	js.want_raw = want_raw;
+	return cr_json_parse(resp->body, resp->body_len, &js, jr);
+}
+
+/* The page is good: hand it the decoded records. */
+void
+cr_page_take_rows(CrPage *page, const CrJsonResult *jr, int nfields)
+{
+	page->outcome = CR_OUTCOME_OK;
+	page->nrows = jr->nrows;
+	page->nfields = nfields;
+	page->values = jr->values;
+	page->raw = jr->raw;
+}

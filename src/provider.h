@@ -117,6 +117,12 @@ extern const CrResource *cr_resource_lookup(const CrProvider *prov,
 											const char *name);
 extern int	cr_resource_column(const CrResource *res, const char *colname);
 extern const char *cr_account_get(const CrAccount *acct, const char *name);
+extern void cr_page_init(CrPage *page, const CrHttpResponse *resp);
+extern bool cr_parse_body(const CrHttpResponse *resp, const CrRequestSpec *spec,
+						  const char *const *env_paths, int nenv,
+						  const char *const *fields, int nfields, bool want_raw,
+						  CrJsonResult *jr);
+extern void cr_page_take_rows(CrPage *page, const CrJsonResult *jr, int nfields);
 
 /* the providers */
 extern const CrProvider cr_provider_ucloud;

@@ -256,22 +256,14 @@ alibaba_read_page(const CrHttpResponse *resp, const CrRequestSpec *spec,
 				  const char *const *fields, int nfields, bool want_raw,
 				  CrPage *page)
 {
-	CrJsonSpec	js;
 	CrJsonResult jr;
 	bool		parsed;
 	const char *code;
 
-	memset(page, 0, sizeof(CrPage));
-	page->total = -1;
+	cr_page_init(page, resp);
 
-	memset(&js, 0, sizeof(js));
-	js.records_path = spec->opts->resource->records_path;
-	js.env_paths = envelope_paths;
-	js.nenv = lengthof(envelope_paths);
-	js.fields = fields;
-	js.nfields = nfields;
-	js.want_raw = want_raw;
-	parsed = resp->body_len > 0 && cr_json_parse(resp->body, resp->body_len, &js, &jr);
+	parsed = cr_parse_body(resp, spec, envelope_paths, lengthof(envelope_paths),
+						   fields, nfields, want_raw, &jr);
 	code = parsed && jr.env[0].type == JSON_TOKEN_STRING ? jr.env[0].str : NULL;
 	if (parsed && jr.env[2].type == JSON_TOKEN_STRING)
 		page->request_id = jr.env[2].str;
@@ -289,7 +281,7 @@ alibaba_read_page(const CrHttpResponse *resp, const CrRequestSpec *spec,
 	if (!parsed)
 	{
 		page->outcome = CR_OUTCOME_MALFORMED;
-		page->error_message = resp->body_len == 0 ? pstrdup("the response is empty") : jr.error;
+		page->error_message = jr.error ? jr.error : pstrdup("the response is empty");
 		return;
 	}
 	if (code == NULL)
@@ -304,9 +296,5 @@ alibaba_read_page(const CrHttpResponse *resp, const CrRequestSpec *spec,
 		page->error_message = pstrdup("the response has no Data array");
 		return;
 	}
-	page->outcome = CR_OUTCOME_OK;
-	page->nrows = jr.nrows;
-	page->nfields = nfields;
-	page->values = jr.values;
-	page->raw = jr.raw;
+	cr_page_take_rows(page, &jr, nfields);
 }

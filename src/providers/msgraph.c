@@ -170,22 +170,13 @@ msgraph_read_page(const CrHttpResponse *resp, const CrRequestSpec *spec,
 				  const char *const *fields, int nfields, bool want_raw,
 				  CrPage *page)
 {
-	CrJsonSpec	js;
 	CrJsonResult jr;
 	bool		parsed;
 
-	memset(page, 0, sizeof(CrPage));
-	page->total = -1;
-	page->request_id = resp->request_id;
+	cr_page_init(page, resp);
 
-	memset(&js, 0, sizeof(js));
-	js.records_path = spec->opts->resource->records_path;
-	js.env_paths = envelope_paths;
-	js.nenv = lengthof(envelope_paths);
-	js.fields = fields;
-	js.nfields = nfields;
-	js.want_raw = want_raw;
-	parsed = resp->body_len > 0 && cr_json_parse(resp->body, resp->body_len, &js, &jr);
+	parsed = cr_parse_body(resp, spec, envelope_paths, lengthof(envelope_paths),
+						   fields, nfields, want_raw, &jr);
 
 	if (resp->status != 200)
 	{
@@ -213,7 +204,7 @@ msgraph_read_page(const CrHttpResponse *resp, const CrRequestSpec *spec,
 	if (!parsed)
 	{
 		page->outcome = CR_OUTCOME_MALFORMED;
-		page->error_message = resp->body_len == 0 ? pstrdup("the response is empty") : jr.error;
+		page->error_message = jr.error ? jr.error : pstrdup("the response is empty");
 		return;
 	}
 	if (jr.env[1].str)
@@ -254,9 +245,5 @@ msgraph_read_page(const CrHttpResponse *resp, const CrRequestSpec *spec,
 		page->next_url = jr.env[0].str;
 	}
 
-	page->outcome = CR_OUTCOME_OK;
-	page->nrows = jr.nrows;
-	page->nfields = nfields;
-	page->values = jr.values;
-	page->raw = jr.raw;
+	cr_page_take_rows(page, &jr, nfields);
 }

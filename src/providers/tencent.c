@@ -184,11 +184,9 @@ tencent_read_page(const CrHttpResponse *resp, const CrRequestSpec *spec,
 				  const char *const *fields, int nfields, bool want_raw,
 				  CrPage *page)
 {
-	CrJsonSpec	js;
 	CrJsonResult jr;
 
-	memset(page, 0, sizeof(CrPage));
-	page->total = -1;
+	cr_page_init(page, resp);
 
 	if (resp->status != 200)
 	{
@@ -201,17 +199,11 @@ tencent_read_page(const CrHttpResponse *resp, const CrRequestSpec *spec,
 		return;
 	}
 
-	memset(&js, 0, sizeof(js));
-	js.records_path = spec->opts->resource->records_path;
-	js.env_paths = envelope_paths;
-	js.nenv = lengthof(envelope_paths);
-	js.fields = fields;
-	js.nfields = nfields;
-	js.want_raw = want_raw;
-	if (!cr_json_parse(resp->body, resp->body_len, &js, &jr))
+	if (!cr_parse_body(resp, spec, envelope_paths, lengthof(envelope_paths),
+					   fields, nfields, want_raw, &jr))
 	{
 		page->outcome = CR_OUTCOME_MALFORMED;
-		page->error_message = jr.error;
+		page->error_message = jr.error ? jr.error : pstrdup("the response is empty");
 		return;
 	}
 	if (jr.env[2].type == JSON_TOKEN_STRING)
@@ -243,9 +235,5 @@ tencent_read_page(const CrHttpResponse *resp, const CrRequestSpec *spec,
 		page->error_message = pstrdup("the response has no Response.RequestId");
 		return;
 	}
-	page->outcome = CR_OUTCOME_OK;
-	page->nrows = 1;
-	page->nfields = nfields;
-	page->values = jr.values;
-	page->raw = jr.raw;
+	cr_page_take_rows(page, &jr, nfields);
 }

@@ -192,13 +192,10 @@ ucloud_read_page(const CrHttpResponse *resp, const CrRequestSpec *spec,
 				 const char *const *fields, int nfields, bool want_raw,
 				 CrPage *page)
 {
-	CrJsonSpec	js;
 	CrJsonResult jr;
 	int64		retcode;
 
-	memset(page, 0, sizeof(CrPage));
-	page->total = -1;
-	page->request_id = resp->request_id;
+	cr_page_init(page, resp);
 
 	if (resp->status == 429 || resp->status >= 500)
 	{
@@ -217,17 +214,11 @@ ucloud_read_page(const CrHttpResponse *resp, const CrRequestSpec *spec,
 		return;
 	}
 
-	memset(&js, 0, sizeof(js));
-	js.records_path = spec->opts->resource->records_path;
-	js.env_paths = envelope_paths;
-	js.nenv = lengthof(envelope_paths);
-	js.fields = fields;
-	js.nfields = nfields;
-	js.want_raw = want_raw;
-	if (!cr_json_parse(resp->body, resp->body_len, &js, &jr))
+	if (!cr_parse_body(resp, spec, envelope_paths, lengthof(envelope_paths),
+					   fields, nfields, want_raw, &jr))
 	{
 		page->outcome = CR_OUTCOME_MALFORMED;
-		page->error_message = jr.error;
+		page->error_message = jr.error ? jr.error : pstrdup("the response is empty");
 		return;
 	}
 	if (!parse_int64_token(&jr.env[0], &retcode))
@@ -275,9 +266,5 @@ ucloud_read_page(const CrHttpResponse *resp, const CrRequestSpec *spec,
 	else
 		page->total = 0;
 
-	page->outcome = CR_OUTCOME_OK;
-	page->nrows = jr.nrows;
-	page->nfields = nfields;
-	page->values = jr.values;
-	page->raw = jr.raw;
+	cr_page_take_rows(page, &jr, nfields);
 }

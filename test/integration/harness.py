@@ -312,3 +312,22 @@ def run_tests(before_each=None, only=None):
             print("ok   %s (%.1f s)" % (t.__name__, time.monotonic() - t0), flush=True)
     print("%d passed, %d failed" % (passed, failed), flush=True)
     sys.exit(1 if failed else 0)
+
+
+def main(module_globals, setup_sql, before_each=None):
+    """A test file's main: start the vendor server (module global SRV), run
+    setup_sql(server) in one session, then the registered tests; a failed
+    setup counts as one failure."""
+    srv = VendorServer()
+    module_globals["SRV"] = srv
+    try:
+        psql_ok(setup_sql(srv))
+    except Exception as e:
+        print("FAIL setup: %s" % e)
+        print("0 passed, 1 failed")
+        srv.stop()
+        sys.exit(1)
+    try:
+        run_tests(before_each=before_each, only=sys.argv[1:])
+    finally:
+        srv.stop()

@@ -17,8 +17,9 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (VendorServer, info, max_in_sliding_window, psql_error, psql_ok,  # noqa: E402
-                     run_tests, sql_literal, test)
+import harness  # noqa: E402
+from harness import (info, max_in_sliding_window, psql_error, psql_ok,  # noqa: E402
+                     sql_literal, test)
 
 KEY_ID, KEY_SECRET = "LTAI5tAlibabaTest0001", "AlibabaTestSecret0001"
 STS_ID, STS_SECRET, STS_TOKEN = "STS.NTestAlibabaSts01", "AlibabaStsSecret01", "CAIS+token/test=="
@@ -225,24 +226,18 @@ def t07_history_default_and_errors():
     assert "Forbidden.RAM" in err and "denied" in err, err
 
 
-def main():
+def setup(srv):
     global SRV
-    SRV = VendorServer()
-    try:
-        psql_ok("CREATE EXTENSION IF NOT EXISTS callrecord_fdw;\n"
-                "DROP SCHEMA IF EXISTS reports, bad CASCADE;\n"
-                "CREATE SCHEMA reports; CREATE SCHEMA bad;\n" +
-                server_sql("al") +
-                "IMPORT FOREIGN SCHEMA alibaba FROM SERVER al INTO reports;\n")
-    except Exception as e:
-        print("FAIL setup: %s" % e)
-        print("0 passed, 1 failed")
-        SRV.stop()
-        sys.exit(1)
-    try:
-        run_tests(before_each=before_each, only=sys.argv[1:])
-    finally:
-        SRV.stop()
+    SRV = srv
+    return ("CREATE EXTENSION IF NOT EXISTS callrecord_fdw;\n"
+            "DROP SCHEMA IF EXISTS reports, bad CASCADE;\n"
+            "CREATE SCHEMA reports; CREATE SCHEMA bad;\n" +
+            server_sql("al") +
+            "IMPORT FOREIGN SCHEMA alibaba FROM SERVER al INTO reports;\n")
+
+
+def main():
+    harness.main(globals(), setup, before_each)
 
 
 if __name__ == "__main__":

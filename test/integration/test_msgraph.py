@@ -19,7 +19,8 @@ from collections import Counter
 from decimal import Decimal
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (VendorServer, info, psql_error, psql_ok, run_tests,  # noqa: E402
+import harness  # noqa: E402
+from harness import (info, psql_error, psql_ok,  # noqa: E402
                      sql_literal, test)
 
 TENANT = "contoso.onmicrosoft.com"
@@ -350,24 +351,18 @@ def t09_limit_stops_paging_and_explain():
     assert len(SRV.log("graph")) == 1
 
 
-def main():
+def setup(srv):
     global SRV
-    SRV = VendorServer()
-    try:
-        psql_ok("CREATE EXTENSION IF NOT EXISTS callrecord_fdw;\n"
-                "DROP SCHEMA IF EXISTS reports, bad CASCADE;\n"
-                "CREATE SCHEMA reports; CREATE SCHEMA bad;\n" +
-                server_sql("mg", extra=", requests_per_second '20', history_days '400'") +
-                "IMPORT FOREIGN SCHEMA msgraph FROM SERVER mg INTO reports;\n")
-    except Exception as e:
-        print("FAIL setup: %s" % e)
-        print("0 passed, 1 failed")
-        SRV.stop()
-        sys.exit(1)
-    try:
-        run_tests(before_each=before_each, only=sys.argv[1:])
-    finally:
-        SRV.stop()
+    SRV = srv
+    return ("CREATE EXTENSION IF NOT EXISTS callrecord_fdw;\n"
+            "DROP SCHEMA IF EXISTS reports, bad CASCADE;\n"
+            "CREATE SCHEMA reports; CREATE SCHEMA bad;\n" +
+            server_sql("mg", extra=", requests_per_second '20', history_days '400'") +
+            "IMPORT FOREIGN SCHEMA msgraph FROM SERVER mg INTO reports;\n")
+
+
+def main():
+    harness.main(globals(), setup, before_each)
 
 
 if __name__ == "__main__":

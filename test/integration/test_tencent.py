@@ -17,8 +17,9 @@ import time
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (VendorServer, info, max_in_sliding_window, psql_error, psql_ok,  # noqa: E402
-                     run_tests, sql_literal, test)
+import harness  # noqa: E402
+from harness import (info, max_in_sliding_window, psql_error, psql_ok,  # noqa: E402
+                     sql_literal, test)
 
 SECRET_ID = "AKIDTencentTest0000000001"
 SECRET_KEY = "TencentTestKey0000000001"
@@ -265,27 +266,21 @@ def t09_explain():
     assert SECRET_KEY not in text
 
 
-def main():
+def setup(srv):
     global SRV
-    SRV = VendorServer()
-    try:
-        psql_ok("DROP EXTENSION IF EXISTS callrecord_fdw CASCADE;\n"
-                "DROP SCHEMA IF EXISTS reports, bad, tmp CASCADE;\n"
-                "CREATE EXTENSION callrecord_fdw;\n"
-                "CREATE SCHEMA reports; CREATE SCHEMA bad; CREATE SCHEMA tmp;\n" +
-                setup_sql() +
-                "IMPORT FOREIGN SCHEMA tencent FROM SERVER tc INTO reports;\n"
-                "CREATE FOREIGN TABLE reports.tel_call_info_ids (day date, sdk_app_id bigint) SERVER tc "
-                "OPTIONS (resource 'tel_call_info', sdk_app_ids '1400000003,1400000001');\n")
-    except Exception as e:
-        print("FAIL setup: %s" % e)
-        print("0 passed, 1 failed")
-        SRV.stop()
-        sys.exit(1)
-    try:
-        run_tests(before_each=before_each, only=sys.argv[1:])
-    finally:
-        SRV.stop()
+    SRV = srv
+    return ("DROP EXTENSION IF EXISTS callrecord_fdw CASCADE;\n"
+            "DROP SCHEMA IF EXISTS reports, bad, tmp CASCADE;\n"
+            "CREATE EXTENSION callrecord_fdw;\n"
+            "CREATE SCHEMA reports; CREATE SCHEMA bad; CREATE SCHEMA tmp;\n" +
+            setup_sql() +
+            "IMPORT FOREIGN SCHEMA tencent FROM SERVER tc INTO reports;\n"
+            "CREATE FOREIGN TABLE reports.tel_call_info_ids (day date, sdk_app_id bigint) SERVER tc "
+            "OPTIONS (resource 'tel_call_info', sdk_app_ids '1400000003,1400000001');\n")
+
+
+def main():
+    harness.main(globals(), setup, before_each)
 
 
 if __name__ == "__main__":
