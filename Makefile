@@ -13,6 +13,7 @@ OBJS = \
 	src/pacing.o \
 	src/json.o \
 	src/sign.o \
+	src/stats.o \
 	src/provider.o \
 	src/providers/ucloud.o \
 	src/providers/ucloud_sign.o \
@@ -24,10 +25,10 @@ OBJS = \
 	src/providers/tencent_sign.o
 
 EXTENSION = callrecord_fdw
-DATA = sql/callrecord_fdw--1.0.sql
+DATA = sql/callrecord_fdw--1.0.sql sql/callrecord_fdw--1.0--1.1.sql
 PGFILEDESC = "callrecord_fdw - foreign data wrapper for vendor call-record APIs"
 
-REGRESS = options import explain
+REGRESS = options import explain version
 REGRESS_OPTS = --load-extension=callrecord_fdw
 
 PG_CPPFLAGS = -I$(srcdir)/src

@@ -31,7 +31,7 @@
 #include "nodes/parsenodes.h"
 #endif
 
-#define CALLRECORD_FDW_VERSION "1.0"
+#define CALLRECORD_FDW_VERSION "1.1"
 
 #define CR_USEC_PER_SEC		INT64CONST(1000000)
 #define CR_USEC_PER_DAY		(INT64CONST(86400) * CR_USEC_PER_SEC)

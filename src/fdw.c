@@ -21,6 +21,7 @@
 #include "http.h"
 #include "plan.h"
 #include "scan.h"
+#include "stats.h"
 
 PG_MODULE_MAGIC;
 
@@ -34,6 +35,7 @@ void
 _PG_init(void)
 {
 	cr_http_global_init();
+	cr_stats_define_gucs();
 }
 
 static List *

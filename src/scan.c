@@ -53,6 +53,7 @@
 #include "provider.h"
 #include "reqplan.h"
 #include "scan.h"
+#include "stats.h"
 
 #define UNIX_TO_PG_US ((int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY)
 
@@ -138,6 +139,11 @@ typedef struct CrScanState
 	int64		throttle_wait_us;
 	int64		bytes;
 	int64		rows_out;
+
+	/* the session's statistics of this server, and progress reports */
+	CrStats    *stats;
+	int64		started_us;
+	int64		last_progress_us;
 
 	/* for the error context */
 	CrReq	   *err_req;
@@ -240,6 +246,8 @@ cr_report_vendor_error(CrScanState *ss, CrReq *req, const CrHttpResponse *resp,
 	int			retries = req->attempt;
 
 	ss->err_req = req;
+	if (ss->stats)
+		ss->stats->errors++;
 	if (resp && resp->transport_failed)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION),
@@ -358,6 +366,8 @@ cr_begin_foreign_scan(ForeignScanState *node, int eflags)
 		ForeignTable *ft = GetForeignTable(relid);
 
 		ss->acct = cr_get_account(ss->opts, userid, ft->serverid);
+		ss->stats = cr_stats_entry(ft->serverid, ss->prov->name);
+		ss->stats->scans++;
 	}
 
 	ss->row_cxt = AllocSetContextCreate(ss->scan_cxt, "callrecord_fdw row",
@@ -627,6 +637,7 @@ send_request(CrScanState *ss, CrReq *req, int64 now_us)
 	cr_http_start(ss->http, req->tag, &hreq);
 	cr_pacer_take(ss->acct->umid, ss->opts->requests_per_second, now_us);
 	ss->n_requests++;
+	ss->stats->requests++;
 	/* the request held the signature: wipe it */
 	if (hreq.body)
 		explicit_bzero(hreq.body, hreq.body_len);
@@ -747,7 +758,10 @@ issue_requests(CrScanState *ss)
 				ss->series[cand_series].next_issue++;
 		}
 		else
+		{
 			ss->n_retries++;
+			ss->stats->retries++;
+		}
 		send_request(ss, cand, now);
 	}
 }
@@ -780,6 +794,8 @@ schedule_retry(CrScanState *ss, CrReq *req, double retry_after_s, bool throttled
 	{
 		ss->n_throttled++;
 		ss->throttle_wait_us += wait;
+		ss->stats->throttle_waits++;
+		ss->stats->throttle_wait_us += wait;
 	}
 	if (req->cxt)
 		MemoryContextDelete(req->cxt);
@@ -834,6 +850,7 @@ check_page(CrScanState *ss, CrReq *req)
 		if (pg->nrows < expected)
 		{
 			ss->err_req = req;
+			ss->stats->errors++;
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_ERROR),
 					 errmsg("%s %s returned %d records in page %d, but its total of " INT64_FORMAT " promised " INT64_FORMAT,
@@ -851,6 +868,7 @@ handle_response(CrScanState *ss, CrReq *req, CrHttpResponse *resp)
 	CrRequestSpec spec;
 
 	ss->bytes += resp->body_len;
+	ss->stats->bytes += resp->body_len;
 	ss->err_req = req;
 	req->cxt = ss->landing_cxt;
 	ss->landing_cxt = NULL;
@@ -930,6 +948,29 @@ handle_response(CrScanState *ss, CrReq *req, CrHttpResponse *resp)
  * Iterate
  * ------------------------------------------------------------------------
  */
+
+/*
+ * With callrecord_fdw.progress on: a NOTICE once the scan has run for a
+ * second, then at most once a second.
+ */
+static void
+report_progress(CrScanState *ss)
+{
+	int64		now = cr_now_us();
+
+	if (ss->started_us == 0)
+		ss->started_us = now;
+	if (now - ss->started_us < CR_USEC_PER_SEC ||
+		now - ss->last_progress_us < CR_USEC_PER_SEC)
+		return;
+	ss->last_progress_us = now;
+	ereport(NOTICE,
+			(errmsg("callrecord_fdw %s %s on \"%s\": %d of %d windows done, " INT64_FORMAT " pages, " INT64_FORMAT " rows, " INT64_FORMAT " retries, " INT64_FORMAT " throttle waits, %.1f s",
+					ss->prov->name, ss->res->action, RelationGetRelationName(ss->rel),
+					Min(ss->cur_series, ss->nseries), ss->nseries,
+					ss->n_requests - ss->n_retries, ss->rows_out, ss->n_retries,
+					ss->n_throttled, (now - ss->started_us) / 1e6)));
+}
 
 static CrReq *
 take_done(CrScanState *ss, int series, int page)
@@ -1103,6 +1144,7 @@ cr_iterate_foreign_scan(ForeignScanState *node)
 				if (ok)
 				{
 					ss->rows_out++;
+					ss->stats->rows++;
 					END_ERRCTX();
 					return slot;
 				}
@@ -1124,6 +1166,8 @@ cr_iterate_foreign_scan(ForeignScanState *node)
 		}
 
 		wake = issue_requests(ss);
+		if (cr_progress)
+			report_progress(ss);
 		if (ss->landing_cxt == NULL)
 			ss->landing_cxt = AllocSetContextCreate(ss->scan_cxt,
 													"callrecord_fdw page",
