@@ -47,19 +47,20 @@ FROM reports.uvms_send_records
 WHERE call_start_time >= now() - interval '30 days' AND task_no = 'T-2026-03'
 GROUP BY 1 ORDER BY 1 DESC LIMIT 10;
 
-\\echo '--- calls to our customers last week (a parameterized nested loop)'
+\\echo '--- calls per day to our customers last week (a join with a local table: a parameterized nested loop)'
 CREATE TABLE customers (phone text PRIMARY KEY, name text);
 INSERT INTO customers VALUES ('+8613500000001', 'Acme Ltd'), ('+8613500000007', 'Globex');
 ANALYZE customers;
-SELECT c.name, count(*) AS calls, sum(r.bill_second) AS billed_seconds
+SELECT r.call_start_time::date AS day, c.name, count(*) AS calls, sum(r.bill_second) AS billed_seconds
 FROM customers c JOIN reports.uvms_send_records r ON r.phone = c.phone
 WHERE r.call_start_time >= now() - interval '7 days'
-GROUP BY c.name ORDER BY c.name;
+GROUP BY 1, 2 ORDER BY 1, 2;
 
 \\echo '--- the plan of that query'
 EXPLAIN (COSTS OFF)
-SELECT c.name, count(*) FROM customers c JOIN reports.uvms_send_records r ON r.phone = c.phone
-WHERE r.call_start_time >= now() - interval '7 days' GROUP BY c.name;
+SELECT r.call_start_time::date AS day, c.name, count(*)
+FROM customers c JOIN reports.uvms_send_records r ON r.phone = c.phone
+WHERE r.call_start_time >= now() - interval '7 days' GROUP BY 1, 2;
 
 \\echo '--- a materialized view for reports, refreshed'
 CREATE MATERIALIZED VIEW daily_calls AS
@@ -116,6 +117,9 @@ SELECT day, sum(tel_call_out_count) AS calls_out, sum(tel_call_in_count) AS call
 FROM reports.tel_call_info
 WHERE day BETWEEN current_date - 14 AND current_date - 1
 GROUP BY day ORDER BY day;
+
+\\echo '=== what this session asked of each vendor'
+SELECT server_name, provider, scans, requests, retries, rows, errors FROM callrecord_fdw_stats ORDER BY 1;
 SQL
 pg_virtualenv -v 15 -- psql -X -f "$work/demo.sql"
 echo "requests sent to the local vendor APIs: $(wc -l <"$work/requests.jsonl")"
