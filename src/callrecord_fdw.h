@@ -130,6 +130,7 @@ typedef struct CrAccount
 {
 	Oid			umid;			/* user mapping OID, or InvalidOid */
 	List	   *options;		/* DefElem list of the user mapping */
+	uint8		rate_key[32];	/* SHA-256 of provider, endpoint, credentials */
 } CrAccount;
 
 /* ------------------------------------------------------------------------
@@ -266,8 +267,10 @@ extern List *cr_import_foreign_schema(struct ImportForeignSchemaStmt *stmt,
 
 /* in pacing.c */
 extern int64 cr_now_us(void);
-extern int64 cr_pacer_next_us(Oid umid);
-extern void cr_pacer_take(Oid umid, double rps, int64 now_us);
+extern void cr_pacing_init(void);
+extern bool cr_pacer_try_take(const CrAccount *acct, double rps, int64 now_us,
+							  int64 *next_us);
+extern bool cr_pacing_shared(void);
 extern int64 cr_backoff_us(int attempt, double retry_after_s);
 
 /* in json.c */

@@ -36,6 +36,7 @@ _PG_init(void)
 {
 	cr_http_global_init();
 	cr_stats_define_gucs();
+	cr_pacing_init();
 }
 
 static List *

@@ -586,6 +586,12 @@ cr_get_options(Oid foreigntableid)
 	return o;
 }
 
+static int
+hex_digit(char c)
+{
+	return (c >= '0' && c <= '9') ? c - '0' : c - 'a' + 10;
+}
+
 /*
  * Read the user mapping of (user, server) and check it for the provider.
  * Missing credentials fail here, at scan time.
@@ -627,6 +633,31 @@ cr_get_account(const CrOptions *opts, Oid userid, Oid serverid)
 							GetForeignServer(serverid)->servername, cred->name),
 					 errhint("Provider \"%s\" needs %s in CREATE USER MAPPING ... OPTIONS.",
 							 opts->provider->name, cr_credentials_list(opts->provider))));
+	}
+
+	/*
+	 * The rate key: one vendor account is (provider, endpoint, credentials),
+	 * whichever user mapping or server it is reached through.  A SHA-256,
+	 * so the shared table never holds a credential.
+	 */
+	{
+		StringInfoData k;
+		char		hex[65];
+		int			i;
+
+		initStringInfo(&k);
+		appendStringInfo(&k, "%s%c%s%c", opts->provider->name, 0, opts->endpoint, 0);
+		for (cred = opts->provider->credentials; cred->name; cred++)
+		{
+			const char *v = cr_account_get(acct, cred->name);
+
+			appendStringInfo(&k, "%s=%s%c", cred->name, v ? v : "", 0);
+		}
+		cr_sha256_hex(k.data, k.len, hex);
+		explicit_bzero(k.data, k.len);
+		pfree(k.data);
+		for (i = 0; i < 32; i++)
+			acct->rate_key[i] = (uint8) ((hex_digit(hex[2 * i]) << 4) | hex_digit(hex[2 * i + 1]));
 	}
 	return acct;
 }

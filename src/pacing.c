@@ -3,10 +3,13 @@
  * pacing.c
  *		  Request-rate ceiling per account, and retry backoff.
  *
- * The ceiling is a token bucket of depth one per user mapping, kept for the
- * life of the backend: requests to one account are spaced at least
- * 1/requests_per_second apart, across all scans of this backend.  Nothing
- * here sleeps: callers get a time and wait on their latch.
+ * The ceiling is a token bucket of depth one per vendor account (provider,
+ * endpoint and credentials): requests to one account are spaced at least
+ * 1/requests_per_second apart.  With the library in
+ * shared_preload_libraries the buckets are in shared memory and the
+ * ceiling holds for all backends together; otherwise each backend keeps
+ * its own buckets and its own ceiling.  Nothing here sleeps: callers get a
+ * time and wait on their latch.
  *
  * IDENTIFICATION
  *		  src/pacing.c
@@ -16,19 +19,40 @@
 #include "postgres.h"
 
 #include "common/pg_prng.h"
+#include "miscadmin.h"
+#include "storage/ipc.h"
+#include "storage/lwlock.h"
+#include "storage/shmem.h"
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
 #include "callrecord_fdw.h"
 
+/*
+ * One account's bucket: the earliest start of its next request.  The key
+ * is CrAccount.rate_key, a SHA-256 of (provider, endpoint, credentials).
+ */
 typedef struct CrPacerEntry
 {
-	Oid			umid;			/* hash key */
-	int64		next_free_us;	/* earliest start of the next request */
+	uint8		key[32];		/* hash key */
+	int64		next_free_us;
+	int64		last_used_us;	/* shared table: for reuse when full */
+	bool		used;
 } CrPacerEntry;
 
-static HTAB *pacer_hash = NULL;
+#define CR_SHARED_PACERS 1024
+
+typedef struct CrSharedPacers
+{
+	LWLock	   *lock;
+	CrPacerEntry entries[CR_SHARED_PACERS];
+} CrSharedPacers;
+
+static HTAB *local_pacers = NULL;
+static CrSharedPacers *shared_pacers = NULL;
+static shmem_request_hook_type prev_shmem_request_hook = NULL;
+static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 
 /* Wall-clock time in microseconds since the Unix epoch. */
 int64
@@ -38,47 +62,137 @@ cr_now_us(void)
 		(int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
 }
 
-static CrPacerEntry *
-pacer_entry(Oid umid)
+static void
+pacing_shmem_request(void)
 {
-	CrPacerEntry *entry;
-	bool		found;
-
-	if (pacer_hash == NULL)
-	{
-		HASHCTL		ctl;
-
-		ctl.keysize = sizeof(Oid);
-		ctl.entrysize = sizeof(CrPacerEntry);
-		ctl.hcxt = CacheMemoryContext;
-		pacer_hash = hash_create("callrecord_fdw pacers", 8, &ctl,
-								 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	}
-	entry = hash_search(pacer_hash, &umid, HASH_ENTER, &found);
-	if (!found)
-		entry->next_free_us = 0;
-	return entry;
+	if (prev_shmem_request_hook)
+		prev_shmem_request_hook();
+	RequestAddinShmemSpace(MAXALIGN(sizeof(CrSharedPacers)));
+	RequestNamedLWLockTranche("callrecord_fdw", 1);
 }
 
-/* The earliest time the next request to an account may start. */
-int64
-cr_pacer_next_us(Oid umid)
+static void
+pacing_shmem_startup(void)
 {
-	return pacer_entry(umid)->next_free_us;
+	bool		found;
+
+	if (prev_shmem_startup_hook)
+		prev_shmem_startup_hook();
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	shared_pacers = ShmemInitStruct("callrecord_fdw pacers", sizeof(CrSharedPacers), &found);
+	if (!found)
+	{
+		memset(shared_pacers, 0, sizeof(CrSharedPacers));
+		shared_pacers->lock = &(GetNamedLWLockTranche("callrecord_fdw"))->lock;
+	}
+	LWLockRelease(AddinShmemInitLock);
 }
 
 /*
- * A request to the account starts now: the next one waits 1/rps, plus 2%
- * so that the jitter between our clock and the vendor's arrival times
- * never puts rps + 1 requests into one of the vendor's seconds.
+ * From _PG_init.  Loaded by shared_preload_libraries, the buckets live in
+ * shared memory and hold for every backend together; loaded on demand,
+ * each backend keeps its own.
  */
 void
-cr_pacer_take(Oid umid, double rps, int64 now_us)
+cr_pacing_init(void)
 {
-	CrPacerEntry *entry = pacer_entry(umid);
+	if (!process_shared_preload_libraries_in_progress)
+		return;
+	prev_shmem_request_hook = shmem_request_hook;
+	shmem_request_hook = pacing_shmem_request;
+	prev_shmem_startup_hook = shmem_startup_hook;
+	shmem_startup_hook = pacing_shmem_startup;
+}
 
-	entry->next_free_us = Max(now_us, entry->next_free_us) +
-		(int64) (1020000.0 / rps);
+/* Are the rate ceilings shared by all backends? */
+bool
+cr_pacing_shared(void)
+{
+	return shared_pacers != NULL;
+}
+
+static CrPacerEntry *
+shared_entry(const uint8 *key, int64 now_us)
+{
+	int			i;
+	int			oldest = 0;
+	uint32		h;
+
+	memcpy(&h, key, sizeof(h));
+	for (i = 0; i < CR_SHARED_PACERS; i++)
+	{
+		int			k = (h + i) % CR_SHARED_PACERS;
+		CrPacerEntry *e = &shared_pacers->entries[k];
+
+		if (e->used && memcmp(e->key, key, 32) == 0)
+			return e;
+		if (!e->used)
+		{
+			memcpy(e->key, key, 32);
+			e->used = true;
+			e->next_free_us = 0;
+			return e;
+		}
+		if (e->last_used_us < shared_pacers->entries[oldest].last_used_us)
+			oldest = k;
+	}
+	/* full: take over the bucket idle the longest */
+	{
+		CrPacerEntry *e = &shared_pacers->entries[oldest];
+
+		memcpy(e->key, key, 32);
+		e->next_free_us = 0;
+		return e;
+	}
+}
+
+static CrPacerEntry *
+local_entry(const uint8 *key)
+{
+	CrPacerEntry *e;
+	bool		found;
+
+	if (local_pacers == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = 32;
+		ctl.entrysize = sizeof(CrPacerEntry);
+		ctl.hcxt = TopMemoryContext;
+		local_pacers = hash_create("callrecord_fdw pacers", 8, &ctl,
+								   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	e = hash_search(local_pacers, key, HASH_ENTER, &found);
+	if (!found)
+		e->next_free_us = 0;
+	return e;
+}
+
+/*
+ * May a request to the account start now?  If so, book it: the next one
+ * waits 1/rps, plus 2% so that jitter between our clock and the vendor's
+ * arrival times never puts rps + 1 requests into one of its seconds.  If
+ * not, *next_us is when one may.  Check and booking are one step under the
+ * lock, so two backends never take the same turn.
+ */
+bool
+cr_pacer_try_take(const CrAccount *acct, double rps, int64 now_us, int64 *next_us)
+{
+	CrPacerEntry *e;
+	bool		ok;
+
+	if (shared_pacers)
+		LWLockAcquire(shared_pacers->lock, LW_EXCLUSIVE);
+	e = shared_pacers ? shared_entry(acct->rate_key, now_us) : local_entry(acct->rate_key);
+	ok = e->next_free_us <= now_us;
+	if (ok)
+		e->next_free_us = Max(now_us, e->next_free_us) + (int64) (1020000.0 / rps);
+	else
+		*next_us = e->next_free_us;
+	e->last_used_us = now_us;
+	if (shared_pacers)
+		LWLockRelease(shared_pacers->lock);
+	return ok;
 }
 
 /*

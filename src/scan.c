@@ -635,7 +635,6 @@ send_request(CrScanState *ss, CrReq *req, int64 now_us)
 	req->state = REQ_INFLIGHT;
 	req->sent_us = now_us;
 	cr_http_start(ss->http, req->tag, &hreq);
-	cr_pacer_take(ss->acct->umid, ss->opts->requests_per_second, now_us);
 	ss->n_requests++;
 	ss->stats->requests++;
 	/* the request held the signature: wipe it */
@@ -735,11 +734,8 @@ issue_requests(CrScanState *ss)
 			return wake;
 
 		/* the account's rate ceiling */
-		slot = cr_pacer_next_us(ss->acct->umid);
-		if (slot > now)
-		{
+		if (!cr_pacer_try_take(ss->acct, ss->opts->requests_per_second, now, &slot))
 			return wake ? Min(wake, slot) : slot;
-		}
 
 		if (is_new)
 		{
