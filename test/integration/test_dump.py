@@ -33,12 +33,14 @@ QUERIES = [
 # options compare as sets: pg_dump may write them in another order
 OPTS = "(SELECT string_agg(o, ',' ORDER BY o) FROM unnest(%s) o)"
 CATALOG = ("SELECT s.srvname, " + OPTS % "s.srvoptions" + ", " + OPTS % "um.umoptions" + " "
-           "FROM pg_foreign_server s LEFT JOIN pg_user_mappings um ON um.srvid = s.oid ORDER BY 1;\n"
+           "FROM pg_foreign_server s LEFT JOIN pg_user_mappings um ON um.srvid = s.oid "
+           "WHERE s.srvname LIKE 'd\\_%' ORDER BY 1;\n"
            "SELECT c.relname, " + OPTS % "ft.ftoptions" + ", "
            "(SELECT string_agg(a.attname || ':' || format_type(a.atttypid, a.atttypmod) || ':' || "
            "coalesce(" + OPTS % "a.attfdwoptions" + ", ''), ';' ORDER BY a.attnum) "
            "FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0) "
-           "FROM pg_foreign_table ft JOIN pg_class c ON c.oid = ft.ftrelid ORDER BY 1;\n")
+           "FROM pg_foreign_table ft JOIN pg_class c ON c.oid = ft.ftrelid "
+           "WHERE c.relnamespace = 'dumpme'::regnamespace ORDER BY 1;\n")
 
 
 def psql_db(db, script):
