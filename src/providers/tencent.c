@@ -235,5 +235,37 @@ tencent_read_page(const CrHttpResponse *resp, const CrRequestSpec *spec,
 		page->error_message = pstrdup("the response has no Response.RequestId");
 		return;
 	}
+	/*
+	 * A success carries every counter: one missing is a malformed answer,
+	 * not a NULL (VOIPCallInCount may come as the deprecated
+	 * VoipCallInCount, which the engine reads as its fallback).
+	 */
+	{
+		int			i;
+
+		for (i = 0; i < nfields; i++)
+		{
+			const char *f = fields[i];
+
+			if (jr.values[i].type != CR_JSON_ABSENT)
+				continue;
+			if (strcmp(f, "VOIPCallInCount") == 0 || strcmp(f, "VoipCallInCount") == 0)
+			{
+				int			k;
+				bool		other = false;
+
+				for (k = 0; k < nfields; k++)
+					if (k != i && jr.values[k].type != CR_JSON_ABSENT &&
+						(strcmp(fields[k], "VOIPCallInCount") == 0 ||
+						 strcmp(fields[k], "VoipCallInCount") == 0))
+						other = true;
+				if (other)
+					continue;
+			}
+			page->outcome = CR_OUTCOME_MALFORMED;
+			page->error_message = psprintf("the response has no %s", f);
+			return;
+		}
+	}
 	cr_page_take_rows(page, &jr, nfields);
 }

@@ -248,6 +248,10 @@ def t08_errors_and_faults():
     _, err, _ = psql_error(q)
     assert "FailedOperation.PermissionDenied" in err and "no permission" in err, err
     SRV.reset()
+    SRV.faults({"vendor": "tencent", "kind": "short_page"})
+    _, err, _ = psql_error(q)
+    assert "malformed response: the response has no SeatUsedCount" in err, err
+    SRV.reset()
     SRV.faults({"vendor": "tencent", "kind": "wrong_types", "value": "many"})
     _, err, _ = psql_error(q)
     assert "invalid input syntax for type integer" in err and "tel_call_out_count" in err, err
