@@ -162,7 +162,8 @@ msgraph_build_request(const CrRequestSpec *spec, const CrAccount *acct,
 }
 
 static const char *const envelope_paths[] = {
-	"@odata.nextLink", "error.code", "error.message", "error.innerError.request-id"
+	"@odata.nextLink", "error.code", "error.message", "error.innerError.request-id",
+	"@odata.count"
 };
 
 static void
@@ -245,5 +246,13 @@ msgraph_read_page(const CrHttpResponse *resp, const CrRequestSpec *spec,
 		page->next_url = jr.env[0].str;
 	}
 
+	/* @odata.count is the number of rows in this page: a page short of it is cut */
+	if (jr.env[4].type == JSON_TOKEN_NUMBER && atol(jr.env[4].str) != jr.nrows)
+	{
+		page->outcome = CR_OUTCOME_MALFORMED;
+		page->error_message = psprintf("the page holds %d rows, but its @odata.count promised %s",
+									   jr.nrows, jr.env[4].str);
+		return;
+	}
 	cr_page_take_rows(page, &jr, nfields);
 }

@@ -228,8 +228,10 @@ fetch_token(const CrOptions *opts, const CrAccount *acct, GraphToken *e,
 		if (resp.transport_failed)
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION),
-					 errmsg_internal("could not get a Microsoft Graph token from the token endpoint: %s",
-									 resp.error)));
+					 errmsg_internal("msgraph could not get a token from the token endpoint: %s",
+									 resp.error),
+					 retryable ? errhint("Gave up after %d retries (server option \"max_retries\").",
+										 attempt) : 0));
 
 		memset(&js, 0, sizeof(js));
 		js.records_path = NULL;
@@ -253,6 +255,8 @@ fetch_token(const CrOptions *opts, const CrAccount *acct, GraphToken *e,
 										error ? error : "(none)", resp.status,
 										parsed && jr.env[5].str ? jr.env[5].str : "(none)",
 										parsed && jr.env[6].str ? jr.env[6].str : "(none)"),
+					 retryable ?
+					 errhint("Gave up after %d retries (server option \"max_retries\").", attempt) :
 					 errhint("Check the user mapping options tenant_id, client_id and client_secret, and that the application has the CallRecords.Read.All application permission with admin consent.")));
 		}
 		if (!parsed)
