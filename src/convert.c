@@ -68,6 +68,9 @@ cr_epoch_to_us(const char *s, int64 *us)
 	if (fabs(d) > 9.2e18 / 2)
 		return false;
 	*us = (int64) llround(d);
+	/* a timestamptz PostgreSQL can hold: 4714-11-24 BC and later */
+	if (!IS_VALID_TIMESTAMP(*us - UNIX_TO_PG_US))
+		return false;
 	return true;
 }
 

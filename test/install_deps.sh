@@ -4,7 +4,7 @@
 set -euo pipefail
 
 pkgs=(postgresql-15 postgresql-server-dev-15 postgresql-common libcurl4-openssl-dev
-      libssl-dev openssl python3 make gcc clang libpostgresql-jdbc-java openjdk-17-jdk-headless "$@")
+      libssl-dev openssl python3 make gcc clang libclang-rt-14-dev libpostgresql-jdbc-java openjdk-17-jdk-headless "$@")
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -54,6 +54,10 @@ if [ -f test/unit/json.mk ]; then
 	tally "json" "$log/unit_json.out" $?
 fi
 
+echo "== fuzz (short)"
+make -s -C test/fuzz run-short >"$log/fuzz.out" 2>&1
+tally "fuzz" "$log/fuzz.out" $?
+
 echo "== vendor API server self-tests"
 for t in test/test_vendor_*.py; do
 	name=$(basename "$t" .py)

@@ -180,7 +180,9 @@ parse_int64_token(const CrJsonValue *v, int64 *out)
 		/* "153.0" is an integer written as a float */
 		double		d = strtod(v->str, &end);
 
-		if (*end != '\0' || d != (double) (int64) d)
+		if (*end != '\0' ||
+			!(d >= (double) PG_INT64_MIN && d < -((double) PG_INT64_MIN)) ||
+			d != (double) (int64) d)
 			return false;
 		*out = (int64) d;
 	}
