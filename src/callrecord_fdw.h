@@ -289,5 +289,8 @@ extern char *cr_base64(const uint8 *in, size_t len);
 extern void cr_append_rfc3986(StringInfo buf, const char *s);
 extern void cr_append_form(StringInfo buf, const char *s);
 extern void cr_explicit_free(char *s);
+extern const CrParam **cr_sorted_params(const CrParam *params, int nparams,
+										const char *skip_name, int *nsorted);
+extern char *cr_ascii_copy(const char *s, bool lower, bool trim);
 
 #endif							/* CALLRECORD_FDW_H */

@@ -300,3 +300,88 @@ cr_explicit_free(char *s)
 	explicit_bzero(s, strlen(s));
 	pfree(s);
 }
+
+/*
+ * qsort comparator over pointers to CrParam: name in byte order (strcmp
+ * compares as unsigned char).  Equal names keep the caller's order, so the
+ * result does not depend on the qsort implementation.
+ */
+static int
+param_name_cmp(const void *a, const void *b)
+{
+	const CrParam *pa = *(const CrParam *const *) a;
+	const CrParam *pb = *(const CrParam *const *) b;
+	int			cmp;
+
+	cmp = strcmp(pa->name, pb->name);
+	if (cmp != 0)
+		return cmp;
+	if (pa < pb)
+		return -1;
+	if (pa > pb)
+		return 1;
+	return 0;
+}
+
+/*
+ * cr_sorted_params
+ *		Pointers to the parameters sorted by name (byte order, stable),
+ *		leaving out those with a NULL name or value and any named skip_name
+ *		(if not NULL).  The caller's array is not reordered.  Palloc'd;
+ *		*nsorted gets the count.
+ */
+const CrParam **
+cr_sorted_params(const CrParam *params, int nparams, const char *skip_name,
+				 int *nsorted)
+{
+	const CrParam **sorted;
+	int			n = 0;
+	int			i;
+
+	Assert(nparams >= 0);
+	sorted = (const CrParam **) palloc(sizeof(CrParam *) * (nparams + 1));
+	for (i = 0; i < nparams; i++)
+	{
+		const CrParam *param = &params[i];
+
+		if (param->name == NULL || param->value == NULL)
+			continue;
+		if (skip_name != NULL && strcmp(param->name, skip_name) == 0)
+			continue;
+		sorted[n++] = param;
+	}
+	if (n > 1)
+		qsort(sorted, n, sizeof(CrParam *), param_name_cmp);
+	*nsorted = n;
+	return sorted;
+}
+
+/*
+ * cr_ascii_copy
+ *		A palloc'd copy of s, optionally without leading and trailing ASCII
+ *		white space (space, \t, \n, \v, \f, \r: the set the vendors' SDKs'
+ *		trim() removes from ASCII text) and optionally lower-cased.  ASCII
+ *		only and spelled out rather than isspace()/tolower(): the locale must
+ *		not change what is signed.
+ */
+char *
+cr_ascii_copy(const char *s, bool lower, bool trim)
+{
+	size_t		len;
+	size_t		i;
+	char	   *result;
+
+	if (trim)
+		while (*s == ' ' || (*s >= '\t' && *s <= '\r'))
+			s++;
+	len = strlen(s);
+	if (trim)
+		while (len > 0 &&
+			   (s[len - 1] == ' ' || (s[len - 1] >= '\t' && s[len - 1] <= '\r')))
+			len--;
+	result = pnstrdup(s, len);
+	if (lower)
+		for (i = 0; i < len; i++)
+			result[i] = (char) pg_ascii_tolower((unsigned char) result[i]);
+	return result;
+}

@@ -58,12 +58,9 @@ typedef struct Acs3Header
 } Acs3Header;
 
 static void hmac_failed(const char *what) pg_attribute_noreturn();
-static int	param_name_cmp(const void *a, const void *b);
 static int	acs3_header_cmp(const void *a, const void *b);
 static char *canonical_query(const CrParam *params, int nparams,
 							 const char *skip_name);
-static char *lower_copy(const char *s);
-static char *trim_copy(const char *s);
 static char *rpc_string_to_sign(const char *method, const char *cq);
 static char *rpc_sign(const char *method, const char *cq,
 					  const char *access_key_secret);
@@ -83,28 +80,6 @@ hmac_failed(const char *what)
 #else
 	elog(ERROR, "could not compute %s", what);
 #endif
-}
-
-/*
- * qsort comparator over pointers to CrParam: name in byte order (strcmp
- * compares as unsigned char).  Equal names keep the caller's order, so the
- * result does not depend on the qsort implementation.
- */
-static int
-param_name_cmp(const void *a, const void *b)
-{
-	const CrParam *pa = *(const CrParam *const *) a;
-	const CrParam *pb = *(const CrParam *const *) b;
-	int			cmp;
-
-	cmp = strcmp(pa->name, pb->name);
-	if (cmp != 0)
-		return cmp;
-	if (pa < pb)
-		return -1;
-	if (pa > pb)
-		return 1;
-	return 0;
 }
 
 /*
@@ -137,26 +112,10 @@ acs3_header_cmp(const void *a, const void *b)
 static char *
 canonical_query(const CrParam *params, int nparams, const char *skip_name)
 {
-	const CrParam **sorted;
-	int			nsorted = 0;
+	int			nsorted;
+	const CrParam **sorted = cr_sorted_params(params, nparams, skip_name, &nsorted);
 	StringInfoData buf;
 	int			i;
-
-	Assert(nparams >= 0);
-
-	sorted = (const CrParam **) palloc(sizeof(CrParam *) * (nparams + 1));
-	for (i = 0; i < nparams; i++)
-	{
-		const CrParam *param = &params[i];
-
-		if (param->name == NULL || param->value == NULL)
-			continue;
-		if (skip_name != NULL && strcmp(param->name, skip_name) == 0)
-			continue;
-		sorted[nsorted++] = param;
-	}
-	if (nsorted > 1)
-		qsort(sorted, nsorted, sizeof(CrParam *), param_name_cmp);
 
 	initStringInfo(&buf);
 	for (i = 0; i < nsorted; i++)
@@ -170,41 +129,6 @@ canonical_query(const CrParam *params, int nparams, const char *skip_name)
 	pfree(sorted);
 
 	return buf.data;
-}
-
-/*
- * A palloc'd copy of s in lower case.  ASCII only, on purpose: header
- * names are ASCII, and the locale must not change what is signed.
- */
-static char *
-lower_copy(const char *s)
-{
-	char	   *result = pstrdup(s);
-	char	   *p;
-
-	for (p = result; *p; p++)
-		*p = (char) pg_ascii_tolower((unsigned char) *p);
-	return result;
-}
-
-/*
- * A palloc'd copy of s without leading and trailing ASCII white space
- * (space, \t, \n, \v, \f, \r), the set the SDKs' trim() removes from
- * ASCII text.  Spelled out rather than isspace(): the locale must not
- * matter.
- */
-static char *
-trim_copy(const char *s)
-{
-	size_t		len;
-
-	while (*s == ' ' || (*s >= '\t' && *s <= '\r'))
-		s++;
-	len = strlen(s);
-	while (len > 0 &&
-		   (s[len - 1] == ' ' || (s[len - 1] >= '\t' && s[len - 1] <= '\r')))
-		len--;
-	return pnstrdup(s, len);
 }
 
 /*
@@ -257,8 +181,8 @@ cr_acs3_canonical_request(const char *method, const char *path,
 	{
 		if (headers[i].name == NULL || headers[i].value == NULL)
 			continue;
-		hdrs[nhdrs].name = lower_copy(headers[i].name);
-		hdrs[nhdrs].value = trim_copy(headers[i].value);
+		hdrs[nhdrs].name = cr_ascii_copy(headers[i].name, true, false);
+		hdrs[nhdrs].value = cr_ascii_copy(headers[i].value, false, true);
 		hdrs[nhdrs].pos = i;
 		nhdrs++;
 	}

@@ -62,7 +62,6 @@ typedef struct Tc3Header
 
 static void hmac_failed(void) pg_attribute_noreturn();
 static int	tc3_header_cmp(const void *a, const void *b);
-static char *lower_trim_copy(const char *s);
 static void utc_date(int64 timestamp, char *out);
 
 /*
@@ -98,32 +97,6 @@ tc3_header_cmp(const void *a, const void *b)
 	if (cmp != 0)
 		return cmp;
 	return (ha->pos > hb->pos) - (ha->pos < hb->pos);
-}
-
-/*
- * A palloc'd copy of s, lower-cased and without leading and trailing ASCII
- * white space (space, \t, \n, \v, \f, \r).  ASCII only and spelled out
- * rather than tolower()/isspace(): the locale must not change what is
- * signed.
- */
-static char *
-lower_trim_copy(const char *s)
-{
-	size_t		len;
-	size_t		i;
-	char	   *result;
-
-	while (*s == ' ' || (*s >= '\t' && *s <= '\r'))
-		s++;
-	len = strlen(s);
-	while (len > 0 &&
-		   (s[len - 1] == ' ' || (s[len - 1] >= '\t' && s[len - 1] <= '\r')))
-		len--;
-
-	result = pnstrdup(s, len);
-	for (i = 0; i < len; i++)
-		result[i] = (char) pg_ascii_tolower((unsigned char) result[i]);
-	return result;
 }
 
 /*
@@ -215,8 +188,8 @@ cr_tc3_canonical_request(const char *method, const char *path,
 	{
 		if (headers[i].name == NULL || headers[i].value == NULL)
 			continue;
-		hdrs[nhdrs].name = lower_trim_copy(headers[i].name);
-		hdrs[nhdrs].value = lower_trim_copy(headers[i].value);
+		hdrs[nhdrs].name = cr_ascii_copy(headers[i].name, true, true);
+		hdrs[nhdrs].value = cr_ascii_copy(headers[i].value, true, true);
 		hdrs[nhdrs].pos = i;
 		nhdrs++;
 	}

@@ -29,29 +29,6 @@
 #include "callrecord_fdw.h"
 #include "vendor_sign.h"
 
-static int	param_name_cmp(const void *a, const void *b);
-
-/*
- * qsort comparator over pointers to CrParam: name in byte order (strcmp
- * compares as unsigned char).  Equal names keep the caller's order, so the
- * result does not depend on the qsort implementation.
- */
-static int
-param_name_cmp(const void *a, const void *b)
-{
-	const CrParam *pa = *(const CrParam *const *) a;
-	const CrParam *pb = *(const CrParam *const *) b;
-	int			cmp;
-
-	cmp = strcmp(pa->name, pb->name);
-	if (cmp != 0)
-		return cmp;
-	if (pa < pb)
-		return -1;
-	if (pa > pb)
-		return 1;
-	return 0;
-}
 
 /*
  * cr_ucloud_string_to_sign
@@ -69,7 +46,7 @@ cr_ucloud_string_to_sign(const CrParam *params, int nparams,
 						 const char *private_key)
 {
 	const CrParam **sorted;
-	int			nsorted = 0;
+	int			nsorted;
 	size_t		total;
 	size_t		keylen;
 	char	   *result;
@@ -77,26 +54,13 @@ cr_ucloud_string_to_sign(const CrParam *params, int nparams,
 	int			i;
 
 	Assert(private_key != NULL);
-	Assert(nparams >= 0);
 
-	sorted = (const CrParam **) palloc(sizeof(CrParam *) * (nparams + 1));
+	sorted = cr_sorted_params(params, nparams, "Signature", &nsorted);
 	total = 0;
-	for (i = 0; i < nparams; i++)
-	{
-		const CrParam *param = &params[i];
-
-		if (param->name == NULL || param->value == NULL)
-			continue;
-		if (strcmp(param->name, "Signature") == 0)
-			continue;
-		sorted[nsorted++] = param;
-		total += strlen(param->name) + strlen(param->value);
-	}
+	for (i = 0; i < nsorted; i++)
+		total += strlen(sorted[i]->name) + strlen(sorted[i]->value);
 	keylen = strlen(private_key);
 	total += keylen;
-
-	if (nsorted > 1)
-		qsort(sorted, nsorted, sizeof(CrParam *), param_name_cmp);
 
 	result = palloc(total + 1);
 	p = result;
