@@ -280,6 +280,7 @@ extern bool cr_json_parse(char *body, size_t len, const CrJsonSpec *spec,
 /* in sign.c */
 extern void cr_sha1_hex(const char *data, size_t len, char *out41);
 extern void cr_sha256_hex(const char *data, size_t len, char *out65);
+extern void cr_sha256(const char *data, size_t len, uint8 *out32);
 extern bool cr_hmac_sha256(const uint8 *key, size_t keylen,
 						   const char *data, size_t len, uint8 *out32);
 extern bool cr_hmac_sha1(const uint8 *key, size_t keylen,

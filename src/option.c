@@ -586,12 +586,6 @@ cr_get_options(Oid foreigntableid)
 	return o;
 }
 
-static int
-hex_digit(char c)
-{
-	return (c >= '0' && c <= '9') ? c - '0' : c - 'a' + 10;
-}
-
 /*
  * Read the user mapping of (user, server) and check it for the provider.
  * Missing credentials fail here, at scan time.
@@ -642,8 +636,6 @@ cr_get_account(const CrOptions *opts, Oid userid, Oid serverid)
 	 */
 	{
 		StringInfoData k;
-		char		hex[65];
-		int			i;
 
 		initStringInfo(&k);
 		appendStringInfo(&k, "%s%c%s%c", opts->provider->name, 0, opts->endpoint, 0);
@@ -653,11 +645,9 @@ cr_get_account(const CrOptions *opts, Oid userid, Oid serverid)
 
 			appendStringInfo(&k, "%s=%s%c", cred->name, v ? v : "", 0);
 		}
-		cr_sha256_hex(k.data, k.len, hex);
+		cr_sha256(k.data, k.len, acct->rate_key);
 		explicit_bzero(k.data, k.len);
 		pfree(k.data);
-		for (i = 0; i < 32; i++)
-			acct->rate_key[i] = (uint8) ((hex_digit(hex[2 * i]) << 4) | hex_digit(hex[2 * i + 1]));
 	}
 	return acct;
 }

@@ -66,25 +66,19 @@ hash_failed(const char *what, const char *detail)
 #endif
 }
 
-/*
- * Hash data and write the digest as lowercase hex plus a NUL into out,
- * which must hold 2 * digest_len + 1 bytes.
- */
+/* Hash data into out (digest_len bytes). */
 static void
-digest_hex(pg_cryptohash_type type, size_t digest_len, const char *what,
-		   const char *data, size_t len, char *out)
+digest_raw(pg_cryptohash_type type, size_t digest_len, const char *what,
+		   const char *data, size_t len, uint8 *out)
 {
 	pg_cryptohash_ctx *ctx;
-	uint8		digest[CR_SHA256_DIGEST_LENGTH];
-
-	Assert(digest_len <= sizeof(digest));
 
 	ctx = pg_cryptohash_create(type);
 	if (ctx == NULL)
 		hash_failed(what, "out of memory");
 	if (pg_cryptohash_init(ctx) < 0 ||
 		pg_cryptohash_update(ctx, (const uint8 *) data, len) < 0 ||
-		pg_cryptohash_final(ctx, digest, digest_len) < 0)
+		pg_cryptohash_final(ctx, out, digest_len) < 0)
 	{
 		/* copy the message: freeing the context would free it too */
 		char		detail[256];
@@ -94,9 +88,32 @@ digest_hex(pg_cryptohash_type type, size_t digest_len, const char *what,
 		hash_failed(what, detail);
 	}
 	pg_cryptohash_free(ctx);
+}
 
+/*
+ * Hash data and write the digest as lowercase hex plus a NUL into out,
+ * which must hold 2 * digest_len + 1 bytes.
+ */
+static void
+digest_hex(pg_cryptohash_type type, size_t digest_len, const char *what,
+		   const char *data, size_t len, char *out)
+{
+	uint8		digest[CR_SHA256_DIGEST_LENGTH];
+
+	Assert(digest_len <= sizeof(digest));
+	digest_raw(type, digest_len, what, data, len, digest);
 	cr_hex(digest, digest_len, out);
 	explicit_bzero(digest, sizeof(digest));
+}
+
+/*
+ * cr_sha256
+ *		Raw SHA-256 of data into out32.
+ */
+void
+cr_sha256(const char *data, size_t len, uint8 *out32)
+{
+	digest_raw(PG_SHA256, CR_SHA256_DIGEST_LENGTH, "SHA-256 hash", data, len, out32);
 }
 
 /*
