@@ -134,6 +134,38 @@ cr_time_value_to_us(const CrJsonValue *v, int64 *us)
 	return false;
 }
 
+static pg_tz *
+lookup_zone(const char *tzname)
+{
+	pg_tz	   *tz = pg_tzset(tzname);
+
+	if (tz == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("time zone \"%s\" is not recognized", tzname)));
+	return tz;
+}
+
+/*
+ * A unix time as a UTC ISO 8601 literal in whole seconds (the fraction is
+ * dropped): 2026-01-01T00:00:00Z.  Graph's range bounds and Alibaba's
+ * signing timestamps are written this way.
+ */
+char *
+cr_utc_iso_seconds(int64 unix_us)
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+
+	if (timestamp2tm(unix_us - UNIX_TO_PG_US, NULL, &tm, &fsec, NULL, NULL) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("timestamp out of range")));
+	return psprintf("%04d-%02d-%02dT%02d:%02d:%02dZ",
+					tm.tm_year, tm.tm_mon, tm.tm_mday,
+					tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
 /*
  * Wall-clock time in zone tzname of a unix time, as "naive" unix us (the
  * local date and time read as if they were UTC).
@@ -141,16 +173,12 @@ cr_time_value_to_us(const CrJsonValue *v, int64 *us)
 int64
 cr_unix_to_naive(int64 unix_us, const char *tzname)
 {
-	pg_tz	   *tz = pg_tzset(tzname);
+	pg_tz	   *tz = lookup_zone(tzname);
 	struct pg_tm tm;
 	fsec_t		fsec;
 	int			tzoff;
 	Timestamp	local;
 
-	if (tz == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("time zone \"%s\" is not recognized", tzname)));
 	if (timestamp2tm(unix_us - UNIX_TO_PG_US, &tzoff, &tm, &fsec, NULL, tz) != 0 ||
 		tm2timestamp(&tm, fsec, NULL, &local) != 0)
 		ereport(ERROR,
@@ -163,16 +191,12 @@ cr_unix_to_naive(int64 unix_us, const char *tzname)
 int64
 cr_naive_to_unix(int64 naive_us, const char *tzname)
 {
-	pg_tz	   *tz = pg_tzset(tzname);
+	pg_tz	   *tz = lookup_zone(tzname);
 	struct pg_tm tm;
 	fsec_t		fsec;
 	int			tzoff;
 	TimestampTz result;
 
-	if (tz == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("time zone \"%s\" is not recognized", tzname)));
 	if (timestamp2tm(naive_us - UNIX_TO_PG_US, NULL, &tm, &fsec, NULL, NULL) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),

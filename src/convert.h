@@ -47,6 +47,7 @@ extern Datum cr_convert_value(CrAttConv *ac, const CrJsonValue *v, bool *isnull)
 extern Datum cr_convert_text(CrAttConv *ac, const char *text);
 extern bool cr_epoch_to_us(const char *s, int64 *us);
 extern bool cr_time_value_to_us(const CrJsonValue *v, int64 *us);
+extern char *cr_utc_iso_seconds(int64 unix_us);
 extern int64 cr_unix_to_naive(int64 unix_us, const char *tzname);
 extern int64 cr_naive_to_unix(int64 naive_us, const char *tzname);
 

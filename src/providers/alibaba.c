@@ -23,10 +23,8 @@
 #include "postgres.h"
 
 #include "common/jsonapi.h"
-#include "datatype/timestamp.h"
-#include "utils/datetime.h"
-#include "utils/timestamp.h"
 
+#include "convert.h"
 #include "http.h"
 #include "provider.h"
 #include "vendor_sign.h"
@@ -110,20 +108,6 @@ alibaba_max_window(const CrOptions *opts, const CrParam *params, int nparams)
 	return DAILY_WINDOW_US;
 }
 
-/* UTC now as yyyy-MM-ddTHH:mm:ssZ */
-static char *
-utc_now_text(void)
-{
-	struct pg_tm tm;
-	fsec_t		fsec;
-
-	if (timestamp2tm(GetCurrentTimestamp(), NULL, &tm, &fsec, NULL, NULL) != 0)
-		elog(ERROR, "could not read the clock");
-	return psprintf("%04d-%02d-%02dT%02d:%02d:%02dZ",
-					tm.tm_year, tm.tm_mon, tm.tm_mday,
-					tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
-
 /* 32 hex characters from the strong random source. */
 static char *
 new_nonce(void)
@@ -157,7 +141,7 @@ alibaba_build_request(const CrRequestSpec *spec, const CrAccount *acct,
 	int			n = 0;
 	int			i;
 	char	   *nonce = new_nonce();
-	char	   *now = utc_now_text();
+	char	   *now = cr_utc_iso_seconds(cr_now_us());
 	char	   *base;
 	CrUrl		ep;
 

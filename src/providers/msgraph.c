@@ -26,10 +26,8 @@
 #include "postgres.h"
 
 #include "common/jsonapi.h"
-#include "datatype/timestamp.h"
-#include "utils/datetime.h"
-#include "utils/timestamp.h"
 
+#include "convert.h"
 #include "http.h"
 #include "provider.h"
 #include "providers/msgraph_auth.h"
@@ -103,24 +101,6 @@ const CrProvider cr_provider_msgraph = {
 	.forget_auth = cr_msgraph_forget_token,
 };
 
-/* A unix time as Graph's UTC literal, whole seconds: 2026-01-01T00:00:00Z */
-static char *
-iso_utc(int64 unix_us)
-{
-	struct pg_tm tm;
-	fsec_t		fsec;
-	TimestampTz ts = unix_us -
-		(int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
-
-	if (timestamp2tm(ts, NULL, &tm, &fsec, NULL, NULL) != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("timestamp out of range for a Microsoft Graph request")));
-	return psprintf("%04d-%02d-%02dT%02d:%02d:%02dZ",
-					tm.tm_year, tm.tm_mon, tm.tm_mday,
-					tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
-
 static int64
 floor_sec_us(int64 us)
 {
@@ -154,7 +134,7 @@ msgraph_build_request(const CrRequestSpec *spec, const CrAccount *acct,
 		while (len > 0 && endpoint[len - 1] == '/')
 			len--;
 		out->url = psprintf("%.*s/v1.0/communications/callRecords/getPstnCalls(fromDateTime=%s,toDateTime=%s)",
-							(int) len, endpoint, iso_utc(from), iso_utc(to));
+							(int) len, endpoint, cr_utc_iso_seconds(from), cr_utc_iso_seconds(to));
 	}
 	out->method = "GET";
 	out->headers = list_make2(psprintf("Authorization: Bearer %s", token),
