@@ -241,6 +241,21 @@ header_value(char *line, size_t len, const char *name, size_t *vlen)
 	return v;
 }
 
+/*
+ * Copy a header value (vlen < 64) into tmp64 as a C string and read it as
+ * a number; false when it is not one (tmp64 still holds the text).
+ */
+static bool
+header_number(const char *v, size_t vlen, char *tmp64, double *out)
+{
+	char	   *end;
+
+	memcpy(tmp64, v, vlen);
+	tmp64[vlen] = '\0';
+	*out = strtod(tmp64, &end);
+	return end != tmp64 && *end == '\0';
+}
+
 static size_t
 header_cb(char *buffer, size_t size, size_t nitems, void *userdata)
 {
@@ -276,13 +291,9 @@ header_cb(char *buffer, size_t size, size_t nitems, void *userdata)
 	{
 		/* Alibaba's gateway: milliseconds, as its SDKs read it */
 		char		tmp[64];
-		char	   *end;
 		double		ms;
 
-		memcpy(tmp, v, vlen);
-		tmp[vlen] = '\0';
-		ms = strtod(tmp, &end);
-		if (end != tmp && *end == '\0' && ms >= 0 && ms < 1e10 &&
+		if (header_number(v, vlen, tmp, &ms) && ms >= 0 && ms < 1e10 &&
 			ms / 1000.0 > slot->retry_after_s)
 			slot->retry_after_s = ms / 1000.0;
 	}
@@ -290,13 +301,9 @@ header_cb(char *buffer, size_t size, size_t nitems, void *userdata)
 			 vlen > 0 && vlen < 64)
 	{
 		char		tmp[64];
-		char	   *end;
 		double		secs;
 
-		memcpy(tmp, v, vlen);
-		tmp[vlen] = '\0';
-		secs = strtod(tmp, &end);
-		if (end != tmp && *end == '\0' && secs >= 0 && secs < 1e7)
+		if (header_number(v, vlen, tmp, &secs) && secs >= 0 && secs < 1e7)
 			slot->retry_after_s = secs;
 		else
 		{
