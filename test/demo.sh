@@ -121,5 +121,5 @@ GROUP BY day ORDER BY day;
 \\echo '=== what this session asked of each vendor'
 SELECT server_name, provider, scans, requests, retries, rows, errors FROM callrecord_fdw_stats ORDER BY 1;
 SQL
-pg_virtualenv -v 15 -- psql -X -f "$work/demo.sql"
+pg_virtualenv -t -v 15 -- psql -X -f "$work/demo.sql"
 echo "requests sent to the local vendor APIs: $(wc -l <"$work/requests.jsonl")"

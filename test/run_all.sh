@@ -79,7 +79,7 @@ for t in test/integration/test_*.py; do
 done
 INNER
 echo "== PostgreSQL tests (pg_virtualenv)"
-pg_virtualenv -v 15 -o shared_buffers=64MB -o shared_preload_libraries=callrecord_fdw -- bash "$log/in_cluster.sh" >"$log/cluster.out" 2>&1
+pg_virtualenv -t -v 15 -o shared_buffers=64MB -o shared_preload_libraries=callrecord_fdw -- bash "$log/in_cluster.sh" >"$log/cluster.out" 2>&1
 
 # pg_regress: "All N tests passed." or "M of N tests failed."
 if grep -qE 'All [0-9]+ tests passed' "$log/regress.out"; then
