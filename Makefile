@@ -38,3 +38,7 @@ SHLIB_LINK = -lcurl -lssl -lcrypto
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# every object depends on the headers: a changed struct must never meet
+# objects compiled against the old layout
+$(OBJS): $(wildcard $(srcdir)/src/*.h $(srcdir)/src/providers/*.h)
