@@ -79,6 +79,35 @@ SELECT c.name, r.call_start_time FROM customers c
 JOIN uvms_send_records r ON r.phone = c.phone
 WHERE r.call_start_time >= now() - interval '30 days';
 
+-- a large one does not: one request per customer and window would cost more
+-- than one scan of the range (hash join over a single series of pages)
+INSERT INTO customers SELECT '+86136' || lpad(i::text, 8, '0'), 'c' || i FROM generate_series(1, 1000) i;
+ANALYZE customers;
+EXPLAIN (COSTS OFF)
+SELECT c.name, r.call_start_time FROM customers c
+JOIN uvms_send_records r ON r.phone = c.phone
+WHERE r.call_start_time >= now() - interval '30 days';
+-- where the crossover lies: the parameterized path costs one request series
+-- per outer row, the plain scan windows x pages of the whole range
+CREATE FUNCTION pg_temp.explain_lines(n int) RETURNS SETOF text LANGUAGE plpgsql AS $$
+DECLARE
+  line text;
+BEGIN
+  DROP TABLE IF EXISTS some_customers;
+  CREATE TEMP TABLE some_customers AS SELECT * FROM customers ORDER BY phone LIMIT n;
+  ANALYZE some_customers;
+  FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) SELECT c.name, r.call_start_time
+      FROM some_customers c JOIN uvms_send_records r ON r.phone = c.phone
+      WHERE r.call_start_time >= now() - interval ''30 days''' LOOP
+    RETURN NEXT line;
+  END LOOP;
+END $$;
+SELECT n AS outer_rows,
+       (SELECT CASE WHEN plan ~ 'Nested Loop' THEN 'nested loop' ELSE 'single scan' END
+        FROM (SELECT string_agg(line, ' ') AS plan
+              FROM pg_temp.explain_lines(n) AS l(line)) p) AS plan
+FROM unnest(ARRAY[1, 10, 50, 100, 200, 500]) n;
+
 -- columns of other types or names are not pushed
 CREATE FOREIGN TABLE odd (call_start_time text, phone_no text OPTIONS (field 'Phone'))
   SERVER ex_uc OPTIONS (resource 'uvms_send_records');

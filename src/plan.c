@@ -12,8 +12,12 @@
  * not trusted to match PostgreSQL's semantics to the row.
  *
  * Costs are counted in requests: windows x pages x fan-out values, each
- * request costing CR_REQUEST_COST, so a parameterized nested loop wins
- * when the outer side is small and a single scan when it is large.
+ * request costing what it takes of the account's time (1 / the rate
+ * ceiling, or a round trip shared by the requests in flight, whichever is
+ * longer), so a parameterized nested loop wins when the outer side is
+ * small and a single scan when it is large.  Rows are the provider's
+ * guess per day over the days of the range, filtered by the selectivity of
+ * the other conditions.
  *
  * IDENTIFICATION
  *		  src/plan.c
@@ -49,8 +53,8 @@
 #include "provider.h"
 
 /* planner assumptions, in the absence of statistics from the vendor */
-#define CR_ROWS_PER_DAY		2000.0
-#define CR_REQUEST_COST		500.0
+#define CR_EST_LATENCY_S	0.2		/* a vendor round trip */
+#define CR_COST_PER_S		10000.0 /* cost units for a second of waiting */
 #define CR_STARTUP_COST		100.0
 #define CR_ROW_COST			0.02
 
@@ -64,7 +68,8 @@ typedef struct CrRelInfo
 	bool		has_fanout;		/* an IN list on some column */
 	double		fanout;			/* estimated fan-out values */
 	double		range_days;		/* estimated span of the time range */
-	double		rows_unfiltered;	/* rows in range before pushed filters */
+	double		rows_unfiltered;	/* rows in range before other filters */
+	Cost		request_cost;	/* one request */
 } CrRelInfo;
 
 /*
@@ -333,6 +338,20 @@ estimate_range_days(PlannerInfo *root, RelOptInfo *baserel, CrRelInfo *ri,
 	return lo - hi;
 }
 
+/*
+ * Fan-out values a query with no condition on them gets from a table
+ * option (Tencent's sdk_app_ids), else 1.
+ */
+static double
+default_values(const CrOptions *opts)
+{
+	List	   *ids = NIL;
+
+	if (opts->sdk_app_ids && cr_parse_id_list(opts->sdk_app_ids, &ids))
+		return Max(1, list_length(ids));
+	return 1;
+}
+
 static double
 requests_for(const CrOptions *opts, double range_days, double rows, double fanout)
 {
@@ -349,13 +368,18 @@ void
 cr_get_foreign_rel_size(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 {
 	CrRelInfo  *ri = palloc0(sizeof(CrRelInfo));
+	const CrLimits *limits;
 	Relation	rel;
 	TupleDesc	tupdesc;
 	int			i;
 	ListCell   *lc;
+	List	   *counted = NIL;
+	List	   *others = NIL;
 	Selectivity sel;
+	Selectivity sel_counted;
 
 	ri->opts = cr_get_options(foreigntableid);
+	limits = &ri->opts->provider->limits;
 	rel = table_open(foreigntableid, NoLock);
 	tupdesc = RelationGetDescr(rel);
 	ri->natts = tupdesc->natts;
@@ -393,12 +417,45 @@ cr_get_foreign_rel_size(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntable
 	}
 
 	ri->range_days = estimate_range_days(root, baserel, ri, baserel->baserestrictinfo);
-	ri->rows_unfiltered = ri->range_days * CR_ROWS_PER_DAY;
 
-	sel = clauselist_selectivity(root, baserel->baserestrictinfo, 0,
-								 JOIN_INNER, NULL);
+	/*
+	 * The time range is counted in range_days, and the values of an API that
+	 * does not page choose answers rather than filter rows: their clauses
+	 * must not filter the estimate a second time.  The rest filter it by
+	 * their selectivity.
+	 */
+	foreach(lc, baserel->baserestrictinfo)
+	{
+		RestrictInfo *rinfo = lfirst_node(RestrictInfo, lc);
+		int			colidx,
+					op;
+		Expr	   *value;
+
+		if (cr_classify_clause(root, baserel, ri->opts->resource, ri->attcol,
+							   ri->atttype, rinfo->clause, &colidx, &op, &value) &&
+			((ri->opts->resource->columns[colidx].push & CR_PUSH_RANGE) ||
+			 (!limits->paged && (op == CR_OP_EQ || op == CR_OP_IN))))
+			counted = lappend(counted, rinfo);
+		else
+			others = lappend(others, rinfo);
+	}
+	if (!ri->has_fanout)
+		ri->fanout = default_values(ri->opts);
+	ri->rows_unfiltered = ri->range_days * limits->est_rows_per_day *
+		(limits->paged ? 1 : ri->fanout);
+	sel = clauselist_selectivity(root, others, 0, JOIN_INNER, NULL);
+	sel_counted = clauselist_selectivity(root, counted, 0, JOIN_INNER, NULL);
 	baserel->rows = clamp_row_est(ri->rows_unfiltered * sel);
-	baserel->tuples = ri->rows_unfiltered;
+
+	/*
+	 * A parameterized path's size is tuples times the selectivity of every
+	 * restriction and its join clauses: scale tuples so that the counted
+	 * clauses cancel out there too.
+	 */
+	baserel->tuples = ri->rows_unfiltered / Max(sel_counted, 1e-10);
+	ri->request_cost = CR_COST_PER_S *
+		Max(1.0 / ri->opts->requests_per_second,
+			CR_EST_LATENCY_S / Max(ri->opts->concurrency, 1));
 }
 
 /* Find the pushable time-column sort the query wants, if any. */
@@ -480,7 +537,7 @@ add_param_path(PlannerInfo *root, RelOptInfo *baserel, CrRelInfo *ri,
 	ppi = get_baserel_parampathinfo(root, baserel, required_outer);
 	rows = ppi->ppi_rows;
 	requests = requests_for(ri->opts, ri->range_days, rows, 1);
-	total = CR_STARTUP_COST + requests * CR_REQUEST_COST + rows * CR_ROW_COST;
+	total = CR_STARTUP_COST + requests * ri->request_cost + rows * CR_ROW_COST;
 	add_path(baserel, (Path *)
 			 create_foreignscan_path(root, baserel, NULL, rows,
 									 CR_STARTUP_COST, total, NIL,
@@ -499,7 +556,7 @@ cr_get_foreign_paths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 	List	   *seen_outer = NIL;
 
 	requests = requests_for(ri->opts, ri->range_days, baserel->rows, ri->fanout);
-	total = CR_STARTUP_COST + requests * CR_REQUEST_COST + baserel->rows * CR_ROW_COST;
+	total = CR_STARTUP_COST + requests * ri->request_cost + baserel->rows * CR_ROW_COST;
 
 	add_path(baserel, (Path *)
 			 create_foreignscan_path(root, baserel, NULL, baserel->rows,

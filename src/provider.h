@@ -45,6 +45,15 @@ typedef struct CrLimits
 	 * then "naive" days: a date's midnight read as if it were UTC.
 	 */
 	bool		day_windows;
+
+	/*
+	 * The planner's guess of the rows the API holds a day, in the absence
+	 * of statistics from the vendor.  For an API that does not page, each
+	 * fan-out value gets its own answer (one row per SdkAppId a day, one
+	 * bucket per number a day): the guess is per value, and the values
+	 * multiply it rather than filter it.
+	 */
+	double		est_rows_per_day;
 } CrLimits;
 
 /* A credential option of a user mapping. */

@@ -77,6 +77,7 @@ const CrProvider cr_provider_alibaba = {
 		.page_size_max = 0,
 		.default_rps = 50,
 		.default_history_days = 90,
+		.est_rows_per_day = 1,
 		.default_endpoint = NULL,	/* from the region: option.c */
 		.request_id_header = NULL,	/* RequestId is in the body */
 	},

@@ -90,6 +90,7 @@ const CrProvider cr_provider_msgraph = {
 		.page_size_max = 1000,
 		.default_rps = 3,
 		.default_history_days = 150,
+		.est_rows_per_day = 2000,
 		.default_endpoint = "https://graph.microsoft.com",
 		.request_id_header = "request-id",
 		.outer_pad_us = CR_USEC_PER_SEC,

@@ -75,6 +75,7 @@ const CrProvider cr_provider_tencent = {
 		.page_size_max = 0,
 		.default_rps = 20,
 		.default_history_days = 365,
+		.est_rows_per_day = 1,
 		.default_endpoint = "https://ccc.tencentcloudapi.com/",
 		.request_id_header = NULL,	/* Response.RequestId */
 		.day_windows = true,

@@ -81,6 +81,7 @@ const CrProvider cr_provider_ucloud = {
 		.page_size_max = 100,
 		.default_rps = 10,
 		.default_history_days = 180,
+		.est_rows_per_day = 2000,
 		.default_endpoint = "https://api.ucloud.cn/",
 		.request_id_header = "X-UCLOUD-REQUEST-UUID",
 	},
