@@ -70,6 +70,17 @@ struct CrHttp
 
 static bool curl_ready = false;
 
+/*
+ * TLS sessions and resolved names, shared by every request of this backend:
+ * a scan after the first resumes the TLS session instead of a full
+ * handshake.  libcurl resumes a session only for the same host, port and
+ * TLS settings (CA file and verification included), and caches one only
+ * after the peer was verified.  Connections themselves are not shared:
+ * they close with their scan, so no socket outlives it.  The backend is
+ * single-threaded, so the share needs no lock callbacks.
+ */
+static CURLSH *tls_share = NULL;
+
 /* Called from _PG_init. */
 void
 cr_http_global_init(void)
@@ -82,6 +93,27 @@ cr_http_global_init(void)
 					 errmsg("could not initialize libcurl")));
 		curl_ready = true;
 	}
+}
+
+/* The backend's share handle, made on first use; NULL if libcurl has none. */
+static CURLSH *
+get_tls_share(void)
+{
+	if (tls_share == NULL)
+	{
+		CURLSH	   *sh = curl_share_init();
+
+		if (sh == NULL)
+			return NULL;
+		if (curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK ||
+			curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK)
+		{
+			curl_share_cleanup(sh);
+			return NULL;
+		}
+		tls_share = sh;
+	}
+	return tls_share;
 }
 
 static void
@@ -396,6 +428,8 @@ cr_http_start(CrHttp *h, int tag, const CrHttpRequest *req)
 	SETOPT(slot->easy, CURLOPT_ERRORBUFFER, slot->errbuf);
 	SETOPT(slot->easy, CURLOPT_PRIVATE, (char *) h);
 	SETOPT(slot->easy, CURLOPT_TCP_KEEPALIVE, 1L);
+	if (get_tls_share() != NULL)
+		SETOPT(slot->easy, CURLOPT_SHARE, tls_share);
 
 	/* no "Expect: 100-continue" round trip */
 	slot->headers = curl_slist_append(slot->headers, "Expect:");
@@ -433,6 +467,28 @@ int
 cr_http_inflight(CrHttp *h)
 {
 	return h->inflight;
+}
+
+/*
+ * Move the transfers in flight along without waiting: a request just
+ * started goes out now, not when the scan next waits.  The rate ceiling
+ * books a request when it is started, and the vendor counts it when it
+ * arrives; between rows of a page the scan calls this, so the two stay
+ * close.  Finished transfers stay queued for cr_http_wait.
+ */
+void
+cr_http_progress(CrHttp *h)
+{
+	int			running;
+
+	if (h->closed || h->inflight == 0)
+		return;
+	if (curl_multi_perform(h->multi, &running) != CURLM_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("libcurl failed while transferring")));
+	/* an interrupt may have aborted a transfer: report it as such */
+	CHECK_FOR_INTERRUPTS();
 }
 
 int64

@@ -28,6 +28,7 @@ extern void cr_http_global_init(void);
 extern CrHttp *cr_http_create(MemoryContext cxt, const CrHttpConfig *cfg);
 extern void cr_http_start(CrHttp *h, int tag, const CrHttpRequest *req);
 extern int	cr_http_inflight(CrHttp *h);
+extern void cr_http_progress(CrHttp *h);
 extern int64 cr_http_bytes_received(CrHttp *h);
 extern bool cr_http_wait(CrHttp *h, int64 wake_at_us, int *tag,
 						 CrHttpResponse *resp);

@@ -759,6 +759,7 @@ issue_requests(CrScanState *ss)
 			ss->stats->retries++;
 		}
 		send_request(ss, cand, now);
+		cr_http_progress(ss->http);
 	}
 }
 
@@ -891,7 +892,13 @@ handle_response(CrScanState *ss, CrReq *req, CrHttpResponse *resp)
 			req->data.request_id = resp->request_id;
 			cr_report_vendor_error(ss, req, NULL, false);
 		}
-		resp->body = pg_any_to_server(resp->body, (int) resp->body_len, PG_UTF8);
+		{
+			char	   *utf8 = resp->body;
+
+			resp->body = pg_any_to_server(utf8, (int) resp->body_len, PG_UTF8);
+			if (resp->body != utf8)
+				pfree(utf8);
+		}
 		resp->body_len = strlen(resp->body);
 		MemoryContextSwitchTo(old);
 	}
@@ -905,6 +912,15 @@ handle_response(CrScanState *ss, CrReq *req, CrHttpResponse *resp)
 		if (req->data.request_id == NULL)
 			req->data.request_id = resp->request_id;
 		MemoryContextSwitchTo(old);
+
+		/*
+		 * The decoded page holds copies of what it needs: the body can go
+		 * now, so a page waiting its turn costs its values, not its text.
+		 */
+		if (resp->body)
+			pfree(resp->body);
+		resp->body = NULL;
+		resp->body_len = 0;
 	}
 
 	if (req->data.outcome == CR_OUTCOME_OK)
@@ -1133,6 +1149,9 @@ cr_iterate_foreign_scan(ForeignScanState *node)
 				MemoryContext old;
 				bool		ok;
 
+				/* keep the requests in flight moving while rows go out */
+				if ((row & 63) == 63)
+					cr_http_progress(ss->http);
 				MemoryContextReset(ss->row_cxt);
 				old = MemoryContextSwitchTo(ss->row_cxt);
 				ok = make_tuple(ss, row, slot);
@@ -1158,6 +1177,14 @@ cr_iterate_foreign_scan(ForeignScanState *node)
 		if (ss->cur)
 		{
 			ss->cur_row = 0;
+
+			/*
+			 * Its place in the pipeline is free: fill it before the rows go
+			 * out, so the network works while the rows are converted.  A
+			 * LIMIT scan asks for the next page only when it needs it.
+			 */
+			if (!ss->lazy)
+				(void) issue_requests(ss);
 			continue;
 		}
 
@@ -1175,7 +1202,12 @@ cr_iterate_foreign_scan(ForeignScanState *node)
 			MemoryContextSwitchTo(old);
 		}
 		if (got)
+		{
 			handle_response(ss, find_req_by_tag(ss, tag), &resp);
+			/* the page may have announced more pages: ask for them now */
+			if (!ss->lazy)
+				(void) issue_requests(ss);
+		}
 		else if (wake == 0 && cr_http_inflight(ss->http) == 0)
 			elog(ERROR, "callrecord_fdw scan has nothing to wait for");
 	}
