@@ -120,6 +120,15 @@ typedef struct WalkState
 
 	int			cur_row;		/* row of the open record, or -1 */
 	int			maxrows;		/* rows allocated */
+
+	/*
+	 * Vendors write every record's members in the same order, so the member
+	 * after field f is most likely the one that followed f last time:
+	 * follows[f] (follows[nfields] for a record's first member; -1 unknown).
+	 * A right guess costs one comparison instead of a search of the fields.
+	 */
+	int		   *follows;
+	int			last_field;		/* field matched last in the open record */
 } WalkState;
 
 /*
@@ -395,6 +404,7 @@ start_record(WalkState *st)
 	}
 
 	st->cur_row = res->nrows++;
+	st->last_field = nf;
 	for (i = 0; i < nf; i++)
 	{
 		CrJsonValue *v = field_slot(st, i);
@@ -592,13 +602,22 @@ walk_field_start(void *state, char *fname, bool isnull)
 
 	if (f->is_record)
 	{
-		for (i = 0; i < st->spec->nfields; i++)
+		int			guess = st->follows[st->last_field];
+
+		if (guess >= 0 && strcmp(st->spec->fields[guess], fname) == 0)
+			i = guess;
+		else
 		{
-			if (strcmp(st->spec->fields[i], fname) == 0)
-			{
-				f->pend_field = i;
-				break;
-			}
+			for (i = 0; i < st->spec->nfields; i++)
+				if (strcmp(st->spec->fields[i], fname) == 0)
+					break;
+			if (i < st->spec->nfields)
+				st->follows[st->last_field] = i;
+		}
+		if (i < st->spec->nfields)
+		{
+			f->pend_field = i;
+			st->last_field = i;
 		}
 	}
 
@@ -842,6 +861,10 @@ cr_json_parse(char *body, size_t len, const CrJsonSpec *spec,
 		st.alive[i] = palloc(sizeof(int) * st.npaths);
 	st.env_next = chain_equal(spec->env_paths, spec->nenv);
 	st.field_next = chain_equal(spec->fields, spec->nfields);
+	st.follows = palloc(sizeof(int) * (spec->nfields + 1));
+	for (i = 0; i <= spec->nfields; i++)
+		st.follows[i] = -1;
+	st.last_field = spec->nfields;
 
 	st.lex = makeJsonLexContextCstringLen(body, (int) len, st.encoding, true);
 
