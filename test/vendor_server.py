@@ -56,6 +56,39 @@ FAULT_KINDS = ("status", "retcode", "hang", "hang_body", "malformed", "truncated
                "wrong_types", "short_page", "reset", "redirect", "big")
 # Faults that edit the real response document (done by the vendor class).
 DOC_FAULTS = ("wrong_types", "short_page", "big")
+# Where a vendor's response carries its request id, for the log's "request_id":
+# ("doc", key path into the JSON document) or ("header", response header name).
+# UCloud (X-UCLOUD-REQUEST-UUID) is left out: its log entries keep their
+# original fields (test/test_vendor_server.py checks them exactly).
+REQUEST_ID_SOURCES = {
+    "alibaba": ("doc", ("RequestId",)),
+    "tencent": ("doc", ("Response", "RequestId")),
+    "graph": ("header", "request-id"),
+    "login": ("header", "x-ms-request-id"),
+}
+
+
+def doc_request_id(vendor_name, doc):
+    """The request id inside a vendor's JSON document, or None."""
+    src = REQUEST_ID_SOURCES.get(vendor_name)
+    if src is None or src[0] != "doc":
+        return None
+    for key in src[1]:
+        if not isinstance(doc, dict):
+            return None
+        doc = doc.get(key)
+    return doc if isinstance(doc, str) else None
+
+
+def header_request_id(vendor_name, headers):
+    """The request id in a vendor's response headers ((name, value) pairs), or None."""
+    src = REQUEST_ID_SOURCES.get(vendor_name)
+    if src is None or src[0] != "header":
+        return None
+    for k, v in headers:
+        if k.lower() == src[1]:
+            return v
+    return None
 
 
 def _str_value(v):
@@ -569,6 +602,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         fault = reply.fault
         kind = fault["kind"] if fault else None
 
+        # the id the emulation chose, before a DOC fault may overwrite it (big)
+        doc_rid = doc_request_id(vendor.name, reply.doc)
         if kind in DOC_FAULTS and reply.doc is not None:
             vendor.mutate_doc(kind, fault, reply.doc)
         if kind == "retcode":
@@ -579,6 +614,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 reply.status, reply.doc = injected
             else:
                 reply.status, reply.doc = 200, injected
+            doc_rid = doc_request_id(vendor.name, reply.doc)
         doc_sent = reply.doc is not None and kind not in ("status", "redirect", "malformed", "hang", "reset")
         body = json_bytes(reply.doc) if reply.doc is not None else reply.body
         status, headers, ctype = reply.status, list(reply.headers), reply.content_type
@@ -602,7 +638,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif kind in ("hang", "reset"):
             status = None
 
-        state.record({
+        entry = {
             "seq": None,
             "t": req.t,
             "vendor": vendor.name,
@@ -615,7 +651,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             "throttled": reply.throttled,
             "rows": vendor.rows_in(reply.doc) if doc_sent else 0,
             "sig_ok": reply.sig_ok,
-        })
+        }
+        if vendor.name in REQUEST_ID_SOURCES:
+            # the request id this response carries (document or header); None
+            # when nothing is sent (hang, reset) or the document is not
+            rid = None
+            if status is not None:
+                rid = header_request_id(vendor.name, headers) or (doc_rid if doc_sent else None)
+            entry["request_id"] = rid
+        state.record(entry)
 
         latency = state.get_config()["latency_ms"]
         if latency:

@@ -15,6 +15,7 @@ import datetime
 import os
 import sys
 import time
+from collections import Counter
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
@@ -118,15 +119,27 @@ def t02_half_hour_across_windows():
 
 @test
 def t03_hundred_numbers_rate():
-    """IN with 100 numbers: numbers x windows requests, never above 50 in a second."""
+    """IN with 100 numbers over 39 days (two 31-day DAILY windows): numbers x
+    windows requests, each (number, window) once, never above 50 in a second."""
     phones = PHONES[:100]
-    lo, hi = midnight_ms(20), midnight_ms(1)
+    lo, hi = midnight_ms(40), midnight_ms(1)
+    windows = -(-(hi - lo) // (31 * DAY_MS))        # 31-day windows for DAILY (README)
+    assert windows == 2, windows
     t0 = time.monotonic()
     got = psql_ok(query(lo, hi, "AND phone_number IN (%s)" % ", ".join(sql_literal(p) for p in phones)))
     elapsed = time.monotonic() - t0
     log = requests()
-    assert len(log) == 100, "%d requests, expected 100 numbers x 1 window" % len(log)
-    assert sorted(e["params"]["PhoneNumber"] for e in log) == phones
+    assert len(log) == 100 * windows, "%d requests, expected 100 numbers x %d windows" % (len(log), windows)
+    assert sorted(set(e["params"]["PhoneNumber"] for e in log)) == phones
+    seen = {(e["params"]["Start"], e["params"]["End"]) for e in log}
+    assert len(seen) == windows, "%d distinct windows, expected %d: %s" % (len(seen), windows, sorted(seen))
+    for s, e in seen:
+        assert 0 < int(e) - int(s) <= 31 * DAY_MS, (s, e)
+    pairs = Counter((e["params"]["PhoneNumber"], e["params"]["Start"], e["params"]["End"]) for e in log)
+    assert len(pairs) == 100 * windows and set(pairs.values()) == {1}, \
+        "a (number, window) was requested more than once: %s" % [k for k, n in pairs.items() if n > 1][:3]
+    assert all(e["status"] == 200 and e["retcode"] == "OK" for e in log), \
+        [(e["status"], e["retcode"]) for e in log if e["retcode"] != "OK"][:3]
     peak = max_in_sliding_window([e["t"] for e in log], 1.0)
     assert peak <= 50, "%d requests in one second" % peak
     assert not [e for e in log if e["throttled"]], "the server throttled"
@@ -134,7 +147,8 @@ def t03_hundred_numbers_rate():
     for p in phones:
         exp += truth(lo, hi, phone=p)
     assert sort_rows(got) == sort_rows(exp), "%d rows, expected %d" % (len(got), len(exp))
-    info("alibaba 100 numbers: %d requests in %.2f s, peak %d in any 1 s, %d rows" % (len(log), elapsed, peak, len(got)))
+    info("alibaba 100 numbers x %d windows (39 days DAILY): %d requests in %.2f s, peak %d in any 1 s, %d rows"
+         % (windows, len(log), elapsed, peak, len(got)))
 
 
 @test
@@ -172,6 +186,12 @@ def t05_wrong_secret():
     assert "alibaba" in err and "SignatureDoesNotMatch" in err and "Request id: " in err, err
     assert "wrong-secret-31" not in r.stderr
     assert len(requests()) == 1, "a signature error was retried"
+    (e,) = requests()
+    assert e["retcode"] == "SignatureDoesNotMatch" and e["request_id"], e
+    assert "Request id: %s." % e["request_id"] in err, "the ERROR lacks the response's RequestId %s: %s" % (
+        e["request_id"], err)
+    info("alibaba wrong secret: ERROR with SignatureDoesNotMatch and the response's RequestId %s, 1 request"
+         % e["request_id"])
     psql_ok("DROP SERVER al_bad CASCADE;")
 
 

@@ -252,8 +252,21 @@ def t03_token_expires_mid_scan():
     logins = SRV.log("login")
     assert len(unauthorized) >= 1, "no 401 seen (the scan took %.1f s)" % (time.monotonic() - proc_t0)
     assert len(logins) == 2, "%d token requests, expected 2 (one refresh)" % len(logins)
-    info("msgraph revoked token mid-scan: %d x 401, %d token requests, rows right"
-         % (len(unauthorized), len(logins)))
+    # Only one window pages for seconds (the other is the 2-second widening
+    # tail, done at once), and its pages go one at a time: exactly one request
+    # carries the revoked token, and it is retried once, with the new token.
+    assert len(unauthorized) == 1, "%d x 401, expected exactly 1: %s" % (
+        len(unauthorized), [(e["params"]["fromDateTime"], e["params"]["skip"]) for e in unauthorized])
+    (bad,) = unauthorized
+    key = (bad["params"]["fromDateTime"], bad["params"]["toDateTime"], bad["params"]["skip"])
+    same = [e for e in log if (e["params"]["fromDateTime"], e["params"]["toDateTime"], e["params"]["skip"]) == key]
+    assert [e["status"] for e in same] == [401, 200], [e["status"] for e in same]
+    assert logins[0]["t"] < bad["t"] <= logins[1]["t"] <= same[1]["t"], "the refresh is not between the 401 and its retry"
+    before = [e for e in log if e["t"] < bad["t"] and e["status"] == 200]
+    assert before, "the 401 came before any page: not mid-scan"
+    assert all(e["status"] == 200 for e in log if e is not bad), [e["status"] for e in log]
+    info("msgraph revoked token mid-scan: %d x 401 (after %d pages, at $skip=%s), %d token requests, "
+         "%d requests, rows right" % (len(unauthorized), len(before), bad["params"]["skip"], len(logins), len(log)))
 
 
 @test
@@ -317,7 +330,15 @@ def t07_wrong_secret():
     _, err, r = psql_error("SELECT count(*) FROM bad.pstn_calls WHERE start_date_time >= now() - interval '1 day';")
     assert "AADSTS7000215" in err and "trace id" in err.lower() and "correlation id" in err.lower(), err
     assert "wrong-secret-value-77" not in r.stderr and SECRET not in r.stderr
-    assert SRV.log("graph") == [], "a Graph request was sent without a token"
+    graph_requests = SRV.log("graph")
+    assert graph_requests == [], "a Graph request was sent without a token"
+    logins = SRV.log("login")
+    assert len(logins) == 1 and logins[0]["status"] == 401 and logins[0]["retcode"] == "invalid_client", \
+        [(e["status"], e["retcode"]) for e in logins]
+    assert logins[0]["request_id"] and logins[0]["request_id"] in err, (logins[0]["request_id"], err)
+    codes = re.findall(r"AADSTS\d+", err)
+    info("msgraph wrong secret: ERROR shows %s (trace id of the token response included), %d token request, "
+         "%d Graph requests sent" % ("/".join(sorted(set(codes))), len(logins), len(graph_requests)))
     psql_ok("DROP SERVER mg_bad CASCADE;")
 
 
@@ -333,8 +354,23 @@ def t08_truncated_and_malformed_pages():
     assert "msgraph getPstnCalls returned a malformed response" in err, err
     SRV.reset()
     SRV.faults({"vendor": "graph", "kind": "truncated", "count": 10})
+    t0 = time.monotonic()
     _, err, _ = psql_error(q)
+    elapsed = time.monotonic() - t0
     assert "msgraph" in err, err
+    # what happened (libcurl's CURLE_PARTIAL_FILE text) and that the retries ran out
+    assert "could not complete msgraph getPstnCalls request" in err, err
+    m = re.search(r"Transferred a partial file: transfer closed with (\d+) bytes remaining to read", err)
+    assert m and int(m.group(1)) > 0, err
+    m_hint = re.search(r'HINT:  Gave up after (\d+) retries \(server option "max_retries"\)', err)
+    assert m_hint and int(m_hint.group(1)) == 5, err     # max_retries defaults to 5
+    log = SRV.log("graph")
+    assert len(log) == 1 + 5 and all(e["fault"] == "truncated" for e in log), [e["fault"] for e in log]
+    assert len({(e["params"]["fromDateTime"], e["params"]["skip"]) for e in log}) == 1, "retried another page"
+    assert SRV.call("/_control/faults")[0]["remaining"] == 10 - 6
+    info("msgraph truncated page: ERROR after %d attempts (HINT: gave up after %s retries), "
+         "'transfer closed with %s bytes remaining', %.1f s"
+         % (len(log), m_hint.group(1), m.group(1), elapsed))
     SRV.reset()
     SRV.faults({"vendor": "graph", "kind": "status", "status": 400})
     _, err, _ = psql_error(q)

@@ -130,9 +130,24 @@ def t02_day_crossing_utc_midnight():
 def t03_other_time_zone_and_dst():
     """time_zone 'America/New_York': days cut at New York midnights, including a
     23-hour and a 25-hour day."""
-    days = [datetime.date(2026, 3, 8), datetime.date(2026, 11, 1), datetime.date(2026, 6, 15)]
+    # the latest past 23-hour (DST start) and 25-hour (DST end) New York days,
+    # and a 24-hour day; up to 371 days back (2nd Sunday of March drifts), so
+    # history_days 400 on this server keeps them inside the history
+    ny = "America/New_York"
+
+    def hours(d):
+        s, e = day_bounds(d, ny)
+        return (e - s + 1) // 3600
+    newest = shanghai_today() - datetime.timedelta(days=2)
+    back = [newest - datetime.timedelta(days=k) for k in range(380)]
+    short = next(d for d in back if hours(d) == 23)
+    long_ = next(d for d in back if hours(d) == 25)
+    normal = next(d for d in back if hours(d) == 24 and d.month == 6)
+    days = [short, long_, normal]
     days = [d for d in days if d < shanghai_today() - datetime.timedelta(days=1)]
-    psql_ok(setup_sql("tc_ny", ", time_zone 'America/New_York'") +
+    assert len(days) == 3, days
+    assert sorted(hours(d) for d in days) == [23, 24, 25], [(d, hours(d)) for d in days]
+    psql_ok(setup_sql("tc_ny", ", time_zone 'America/New_York', history_days '400'") +
             "CREATE FOREIGN TABLE reports.tel_ny (day date, sdk_app_id bigint, tel_call_out_count int, "
             "tel_call_in_count int, seat_used_count int, voip_call_in_count int, asr_offline_count int, "
             "asr_realtime_count int) SERVER tc_ny OPTIONS (resource 'tel_call_info', sdk_app_ids '1400000002');")
@@ -144,7 +159,9 @@ def t03_other_time_zone_and_dst():
     expect = sorted(day_bounds(d, "America/New_York")[1] - day_bounds(d, "America/New_York")[0] + 1
                     for d in days)
     assert spans == expect, (spans, expect)
-    info("tencent America/New_York day lengths seen: %s hours" % [s // 3600 for s in spans])
+    assert len(spans) == 3 and [s // 3600 for s in spans] == [23, 24, 25], spans
+    info("tencent America/New_York day lengths seen: %s hours (%s)"
+         % ([s // 3600 for s in spans], ", ".join(d.isoformat() for d in days)))
     psql_ok("DROP SERVER tc_ny CASCADE;")
 
 
@@ -205,6 +222,10 @@ def t06_wrong_secret():
     assert "Request id: " in err and len(err.split("Request id: ")[1].split(".")[0]) >= 32, err
     assert "not-the-key-42" not in r.stderr
     assert e["retcode"] == "AuthFailure.SignatureFailure"
+    assert e["request_id"] and "Request id: %s." % e["request_id"] in err, \
+        "the ERROR lacks the response's RequestId %s: %s" % (e["request_id"], err)
+    info("tencent wrong secret: ERROR with AuthFailure.SignatureFailure and the response's RequestId %s, "
+         "1 request" % e["request_id"])
     psql_ok("DROP SERVER tc_bad CASCADE;")
 
 
