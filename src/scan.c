@@ -253,6 +253,7 @@ cr_report_vendor_error(CrScanState *ss, CrReq *req, const CrHttpResponse *resp,
 				(errcode(ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION),
 				 errmsg_internal("could not complete %s %s request: %s",
 								 ss->prov->name, ss->res->action, resp->error),
+				 resp->request_id ? errdetail_internal("Request id: %s.", resp->request_id) : 0,
 				 gave_up ? errhint("Gave up after %d retries (server option \"max_retries\").",
 								   retries) : 0));
 	if (pg->outcome == CR_OUTCOME_MALFORMED)
