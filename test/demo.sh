@@ -2,11 +2,46 @@
 # The demo: build and install callrecord_fdw, start the local vendor API
 # server and a throwaway PostgreSQL cluster, create one server per vendor,
 # import the tables and run the queries a user would write.  Prints the
-# results.
+# results and, last, the elapsed time; exits non-zero when any step fails.
+# Its temporary directory and the vendor server go away at exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-bash test/install_deps.sh
+t0=$(date +%s%N)
+work=""
+server=""
+
+elapsed() {
+	local ns=$(( $(date +%s%N) - t0 ))
+	printf '%d.%d s' $((ns / 1000000000)) $((ns / 100000000 % 10))
+}
+
+cleanup() {
+	local rc=$?
+	trap - EXIT
+	if [ -n "$server" ]; then
+		kill "$server" 2>/dev/null || true
+		wait "$server" 2>/dev/null || true
+	fi
+	if [ -n "$work" ]; then
+		if [ "$rc" -ne 0 ] && [ -s "$work/server.out" ]; then
+			echo "--- vendor server output (last lines)" >&2
+			tail -n 20 "$work/server.out" >&2
+		fi
+		rm -rf "$work"
+	fi
+	if [ "$rc" -eq 0 ]; then
+		echo "demo finished in $(elapsed)"
+	else
+		echo "demo FAILED (exit status $rc) after $(elapsed)" >&2
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+bash test/install_deps.sh --demo
 make -s && make -s install
 
 work=$(mktemp -d /tmp/crfdw-demo.XXXXXX)
@@ -16,8 +51,12 @@ chmod -R a+rX "$work/certs"
 python3 test/vendor_server.py --cert-dir "$work/certs" --port 0 \
 	--port-file "$work/port" --log-file "$work/requests.jsonl" >"$work/server.out" 2>&1 &
 server=$!
-trap 'kill $server 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do [ -s "$work/port" ] && break; sleep 0.1; done
+for _ in $(seq 1 100); do
+	[ -s "$work/port" ] && break
+	kill -0 "$server" 2>/dev/null || { echo "the local vendor API server exited" >&2; exit 1; }
+	sleep 0.1
+done
+[ -s "$work/port" ] || { echo "the local vendor API server wrote no port file within 10 s" >&2; exit 1; }
 port=$(cat "$work/port")
 
 cat >"$work/demo.sql" <<SQL
@@ -122,4 +161,5 @@ GROUP BY day ORDER BY day;
 SELECT server_name, provider, scans, requests, retries, rows, errors FROM callrecord_fdw_stats ORDER BY 1;
 SQL
 pg_virtualenv -t -v 15 -- psql -X -f "$work/demo.sql"
-echo "requests sent to the local vendor APIs: $(wc -l <"$work/requests.jsonl")"
+requests=$(wc -l <"$work/requests.jsonl")
+echo "requests sent to the local vendor APIs: $requests"
