@@ -117,3 +117,21 @@ DROP SERVER s_al;
 DROP SERVER s_tc CASCADE;
 DROP SERVER s_mg CASCADE;
 SELECT 1;
+
+-- odd time zones for Tencent's day boundaries: refused, never read as a path
+CREATE SERVER s_tz FOREIGN DATA WRAPPER callrecord_fdw OPTIONS (provider 'tencent', time_zone '');
+CREATE SERVER s_tz FOREIGN DATA WRAPPER callrecord_fdw OPTIONS (provider 'tencent', time_zone '../../etc/passwd');
+CREATE SERVER s_tz FOREIGN DATA WRAPPER callrecord_fdw OPTIONS (provider 'tencent', time_zone '/etc/passwd');
+CREATE SERVER s_tz FOREIGN DATA WRAPPER callrecord_fdw OPTIONS (provider 'tencent', time_zone 'Asia/../Asia/Shanghai');
+CREATE SERVER s_tz FOREIGN DATA WRAPPER callrecord_fdw OPTIONS (provider 'tencent', time_zone './UTC');
+CREATE SERVER s_tz FOREIGN DATA WRAPPER callrecord_fdw OPTIONS (provider 'tencent', time_zone 'zone.tab');
+CREATE SERVER s_tz FOREIGN DATA WRAPPER callrecord_fdw OPTIONS (provider 'tencent', time_zone 'Asia');
+CREATE SERVER s_tz FOREIGN DATA WRAPPER callrecord_fdw OPTIONS (provider 'tencent', time_zone 'UTC+168');
+CREATE SERVER s_tz FOREIGN DATA WRAPPER callrecord_fdw OPTIONS (provider 'tencent', time_zone ' UTC');
+CREATE SERVER s_tz FOREIGN DATA WRAPPER callrecord_fdw OPTIONS (provider 'tencent', time_zone 'Asia//Shanghai');
+-- a 300-character name
+CREATE SERVER s_tz FOREIGN DATA WRAPPER callrecord_fdw OPTIONS (provider 'tencent', time_zone 'Asia/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx');
+-- names with a newline
+CREATE SERVER s_tz FOREIGN DATA WRAPPER callrecord_fdw OPTIONS (provider 'tencent', time_zone E'Asia/Shanghai\n');
+CREATE SERVER s_tz FOREIGN DATA WRAPPER callrecord_fdw OPTIONS (provider 'tencent', time_zone E'Asia/\nShanghai');
+SELECT count(*) FROM pg_foreign_server WHERE srvname = 's_tz';

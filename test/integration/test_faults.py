@@ -36,6 +36,15 @@ its own pieces:
     (the harness's VendorServer does not start them);
   * a closed port for "connection refused".
 
+Secrets (issue 7 item 4) over the whole matrix: the file runs with
+log_min_messages = debug5, log_statement = all and log_error_verbosity =
+verbose (ALTER SYSTEM in its setup, reset at the end), keeps every psql
+session's stderr, counts what reached the foreign listener before each
+reset of the vendor server, and its last test, zz_secrets, scans the
+server log from the start of the run and every stderr for the secrets of
+the user mappings and the markers of a request's credentials (Authorization,
+Bearer, signatures: secrets_scan.FORBIDDEN).
+
 Servers made here use max_retries '2', timeout_ms '2000' and
 connect_timeout_ms '2000', so hangs and retries are quick (HTTP-date and
 Retry-After waits are 1-2 s).  About 2 minutes in all.
@@ -63,6 +72,7 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from harness import TEST_DIR, error_text, info, sql_literal, test  # noqa: E402
+import secrets_scan  # noqa: E402
 
 SRV = None                      # the harness's VendorServer, set in setup()
 PROXY = None                    # MitmProxy in front of SRV
@@ -100,16 +110,32 @@ def closed_port():
     return port
 
 
-def run_psql(script):
+def run_psql(script, label="?"):
     """One psql session, ON_ERROR_STOP=0, output as bytes decoded leniently (so
     invalid UTF-8 in a result would show up as a difference, not as a crash of
-    this script).  Returns (rc, stdout lines, stderr)."""
+    this script).  Returns (rc, stdout lines, stderr).  The stderr is kept
+    in CLIENT_STDERR (label, stderr) for zz_secrets; the stdout (up to 10 MB
+    a case) is scanned here, its leaks kept in STDOUT_LEAKS."""
     cmd = ["psql", "-X", "-q", "-A", "-t", "-F", SEP, "-v", "ON_ERROR_STOP=0"]
     p = subprocess.run(cmd, input=(PREAMBLE + script).encode("utf-8"), capture_output=True,
                        timeout=PSQL_TIMEOUT_S)
     out = p.stdout.decode("utf-8", "backslashreplace")
     err = p.stderr.decode("utf-8", "backslashreplace")
+    CLIENT_STDERR.append((label, err))
+    SCANNED["stdout_bytes"] += len(out)
+    leaks = secrets_scan.find_leaks(out, SECRETS)
+    if leaks:
+        STDOUT_LEAKS.append((label, leaks))
     return p.returncode, [l for l in out.split("\n") if l != ""], err
+
+
+# the secrets of every user mapping the matrix makes (set in setup())
+SECRETS = {}
+CLIENT_STDERR = []              # (label, stderr) of every psql session
+STDOUT_LEAKS = []               # (label, leaks) found in a session's stdout
+SCANNED = Counter()             # stdout_bytes
+FOREIGN = {"connections": 0, "requests": []}     # what reached the foreign listener, summed over resets
+LOG = {}                        # path, start: the server log of this run
 
 
 def midnight(days_ago):
@@ -698,7 +724,7 @@ def run_case(p, case):
     facts = (case.inject(p) if case.inject else None) or {}
     t0 = time.monotonic()
     rc, lines, stderr = run_psql("%s\nSELECT '%s' || '%s' || pg_backend_pid();\n"
-                                 % (p.query(case.variant), ALIVE, SEP))
+                                 % (p.query(case.variant), ALIVE, SEP), label="%s_%s" % (p.name, case.name))
     facts["elapsed"] = time.monotonic() - t0
     if case.variant == "proxy":
         facts["proxy_applied"] = PROXY.disarm()
@@ -974,21 +1000,29 @@ LOGIN_CASES = [
 # --------------------------------------------------------------------- tests
 
 def before_each():
+    collect_foreign()
     SRV.reset()
     if PROXY is not None:
         PROXY.disarm()
 
 
+def collect_foreign():
+    """Add what reached the foreign listener since the last reset to FOREIGN."""
+    f = SRV.foreign()
+    FOREIGN["connections"] += f["connections"]
+    FOREIGN["requests"] += f["requests"]
+
+
 def make_ref_test(p):
     def ref():
-        rc, lines, err = run_psql(p.query("main") + "\n")
+        rc, lines, err = run_psql(p.query("main") + "\n", label="ref_%s" % p.name)
         assert rc == 0 and not error_text(err), "reference query failed: %s" % err.strip()[:800]
         assert lines, "the reference query returned no rows"
         p.ref = sorted(lines)
         ok = [e for e in SRV.log(p.vendor) if e["status"] == 200 and not e["fault"]]
         assert ok, "no successful request in the log"
         # the proxy is transparent
-        rc, lines2, err = run_psql(p.query("proxy") + "\n")
+        rc, lines2, err = run_psql(p.query("proxy") + "\n", label="ref_%s (proxy)" % p.name)
         assert rc == 0 and not error_text(err), "query through the proxy failed: %s" % err.strip()[:800]
         assert sorted(lines2) == p.ref, "the proxy changed the rows: %s" % describe_rows(lines2, p.ref)
         info("%s reference: %d rows in %d requests" % (p.name, len(p.ref), len(ok)))
@@ -1013,6 +1047,7 @@ def register():
         for c in cases:
             test(known_bug=KNOWN_BUGS.get((pname, c.name)))(make_case_test(holder, c))
     test(zz_summary)
+    test(zz_secrets)
 
 
 def zz_summary():
@@ -1034,6 +1069,61 @@ def zz_summary():
     assert total["crashes"] == 0, "%d crashes" % total["crashes"]
 
 
+def zz_secrets():
+    """No secret anywhere, after every case of the matrix ran with
+    log_min_messages = debug5, log_statement = all, log_error_verbosity =
+    verbose: not in the server log since the start of the run, not in any
+    session's stderr (ERROR, DETAIL, HINT, CONTEXT, NOTICE) or stdout, and
+    nothing at the foreign listener."""
+    try:
+        collect_foreign()
+    finally:
+        stop_debug_logging()
+    log = secrets_scan.read_log(LOG["path"], LOG["start"])
+    assert secrets_scan.debug_logging_seen(log), "debug5 / log_statement = all logging did not take effect"
+    leaks = secrets_scan.find_leaks(log, SECRETS)
+    where = []
+    if leaks:
+        for line in log.splitlines():
+            found = secrets_scan.find_leaks(line, SECRETS)
+            if found:
+                where.append("%s: %s" % (found, line[:300]))
+                if len(where) >= 5:
+                    break
+    assert not leaks, "the server log holds %s:\n%s" % (leaks, "\n".join(where))
+    client = [(label, secrets_scan.find_leaks(err, SECRETS)) for label, err in CLIENT_STDERR]
+    client = [(label, l) for label, l in client if l]
+    assert not client, "the client saw (stderr) %s" % client[:10]
+    assert not STDOUT_LEAKS, "the client saw (stdout) %s" % STDOUT_LEAKS[:10]
+    assert FOREIGN["connections"] == 0 and not FOREIGN["requests"], \
+        "the foreign listener was reached: %d connections, %s" % (FOREIGN["connections"], FOREIGN["requests"][:3])
+    total = Counter()
+    for t in TALLY.values():
+        total.update(t)
+    stderr_bytes = sum(len(e) for _l, e in CLIENT_STDERR)
+    errors_seen = sum(1 for _l, e in CLIENT_STDERR if "ERROR:" in e)
+    info("secrets over the fault matrix (log_min_messages = debug5, log_statement = all, log_error_verbosity "
+         "= verbose): %d cases run (%d error paths ending in an ERROR, %d recovering after retries), "
+         "%d psql sessions (%d with an ERROR); scanned %d bytes of server log + %d bytes of stderr + %d bytes "
+         "of stdout for %d secrets and %d credential markers: 0 found; 0 connections to the foreign listener"
+         % (total["cases"], total["errors"], total["rows"], len(CLIENT_STDERR), errors_seen, len(log),
+            stderr_bytes, SCANNED["stdout_bytes"], len(SECRETS), len(secrets_scan.FORBIDDEN)))
+
+
+def start_debug_logging():
+    LOG["path"] = secrets_scan.server_log_path()
+    LOG["start"] = secrets_scan.log_offset(LOG["path"])
+    secrets_scan.enable_debug_logging()
+    LOG["on"] = True
+    atexit.register(stop_debug_logging)
+
+
+def stop_debug_logging():
+    """Reset the logging settings (once; also at exit, when zz_secrets did not run)."""
+    if LOG.pop("on", False):
+        secrets_scan.reset_debug_logging()
+
+
 def setup(srv):
     global SRV, PROXY, EXTRA, REFUSED_PORT
     SRV = srv
@@ -1044,7 +1134,11 @@ def setup(srv):
         p = cls()
         PROVIDERS[p.name] = p
     register()
-    sql = "CREATE EXTENSION IF NOT EXISTS callrecord_fdw;\n"
+    SECRETS.update({"ucloud private key": UCloud.PRIV, "graph client secret": MsGraph.SECRET,
+                    "alibaba access key secret": Alibaba.KEY_SECRET, "tencent secret key": Tencent.SECRET_KEY})
+    start_debug_logging()
+    # the user mappings below carry the secrets in the statement text
+    sql = "SET log_statement = 'none';\nCREATE EXTENSION IF NOT EXISTS callrecord_fdw;\n"
     for p in PROVIDERS.values():
         for v in VARIANTS:
             sql += p.setup_sql(v)

@@ -11,12 +11,13 @@ role's credentials through the extension.
 Last line: "N passed, N failed".
 """
 import os
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from harness import info, psql, psql_ok, sql_literal, test  # noqa: E402
+import secrets_scan  # noqa: E402
+from secrets_scan import FORBIDDEN, server_log_path  # noqa: E402,F401  (FORBIDDEN: what find_leaks looks for)
 
 SRV = None
 SECRETS = {
@@ -25,27 +26,18 @@ SECRETS = {
     "alibaba secret": "AlibabaTestSecret0001",
     "tencent secret key": "TencentTestKey0000000001",
     "a wrong secret": "wrong-secret-zz9",
+    # temporary credentials: Alibaba STS (security_token) and Tencent (token)
+    "alibaba sts secret": "AlibabaStsSecret01",
+    "alibaba security token": "CAIS+token/test==",
+    "tencent temporary secret key": "TencentTmpKey0001",
+    "tencent token": "tencent-sts-token+/=",
 }
-# what only a request's credentials produce
-FORBIDDEN = ("Authorization", "Bearer ", "eyJ0eXAiOiJKV1QifQ.", "Signature=", "TC3-HMAC-SHA256 Credential",
-             "ACS3-HMAC-SHA256 Credential")
-
-
-def server_log_path():
-    """The log file of the cluster this test runs in (pg_lsclusters, by port)."""
-    port = os.environ.get("PGPORT", "5432")
-    out = subprocess.run(["pg_lsclusters", "--no-header"], capture_output=True, text=True).stdout
-    for line in out.splitlines():
-        f = line.split()
-        if len(f) >= 7 and f[2] == port:
-            return f[6]
-    raise AssertionError("no cluster on port %s in pg_lsclusters:\n%s" % (port, out))
+AL_STS_ID = "STS.NTestAlibabaSts01"
+TC_TMP_ID = "AKIDTmpTencentTest0001"
 
 
 def find_leaks(text):
-    leaks = [name for name, s in SECRETS.items() if s in text]
-    leaks += [s for s in FORBIDDEN if s in text]
-    return leaks
+    return secrets_scan.find_leaks(text, SECRETS)
 
 
 def before_each():
@@ -77,15 +69,53 @@ ERROR_PATHS = [
      "SELECT * FROM sec.tel_call_info WHERE day = current_date - 2"),
     ("tencent 500", [{"vendor": "tencent", "kind": "status", "status": 500, "count": 3}],
      "SELECT * FROM sec.tel_call_info WHERE day = current_date - 2"),
+    # temporary credentials: the token goes with every request
+    ("alibaba sts wrong secret", [],
+     "SELECT count(*) FROM sec.bad_sts_al WHERE start_time >= now() - interval '2 days' "
+     "AND phone_number = '8613800000001'"),
+    ("alibaba sts (rpc) wrong secret", [],
+     "SELECT count(*) FROM sec.bad_sts_al_rpc WHERE start_time >= now() - interval '2 days' "
+     "AND phone_number = '8613800000001'"),
+    ("alibaba sts throttled", [{"vendor": "alibaba", "kind": "retcode", "code": "Throttling.User", "count": 3}],
+     "SELECT count(*) FROM sec.sts_al WHERE start_time >= now() - interval '2 days' "
+     "AND phone_number = '8613800000001'"),
+    ("alibaba sts (rpc) 503", [{"vendor": "alibaba", "kind": "status", "status": 503, "count": 3}],
+     "SELECT count(*) FROM sec.sts_al_rpc WHERE start_time >= now() - interval '2 days' "
+     "AND phone_number = '8613800000001'"),
+    ("tencent token wrong secret", [],
+     "SELECT * FROM sec.bad_tmp_tc WHERE day = current_date - 2 AND sdk_app_id = 1400000001"),
+    ("tencent token throttled", [{"vendor": "tencent", "kind": "retcode", "code": "RequestLimitExceeded",
+                                  "count": 3}],
+     "SELECT * FROM sec.tmp_tc WHERE day = current_date - 2 AND sdk_app_id = 1400000001"),
 ]
+
+
+# EXPLAIN (VERBOSE, ANALYZE) of a good scan per provider, and with the temporary credentials
+EXPLAINS = (("uvms_send_records", "call_start_time >= now() - interval '1 day'"),
+            ("pstn_calls", "start_date_time >= now() - interval '2 days'"),
+            ("chatapp_phone_number_metrics", "start_time >= now() - interval '2 days'"),
+            ("tel_call_info", "day = current_date - 3"),
+            ("sts_al", "start_time >= now() - interval '2 days' AND phone_number = '8613800000001'"),
+            ("sts_al_rpc", "start_time >= now() - interval '2 days' AND phone_number = '8613800000001'"),
+            ("tmp_tc", "day = current_date - 3 AND sdk_app_id = 1400000001"))
+
+
+# the cause each error path must give (those added with the temporary credentials)
+CAUSES = {
+    "alibaba sts wrong secret": "SignatureDoesNotMatch",
+    "alibaba sts (rpc) wrong secret": "SignatureDoesNotMatch",
+    "alibaba sts throttled": "Throttling.User",
+    "alibaba sts (rpc) 503": "HTTP 503",
+    "tencent token wrong secret": "AuthFailure.SignatureFailure",
+    "tencent token throttled": "RequestLimitExceeded",
+}
 
 
 @test
 def t01_error_paths_leave_no_secret():
     log_path = server_log_path()
     start = os.path.getsize(log_path)
-    psql_ok("ALTER SYSTEM SET log_min_messages = 'debug5';\nALTER SYSTEM SET log_statement = 'all';\n"
-            "ALTER SYSTEM SET log_error_verbosity = 'verbose';\nSELECT pg_reload_conf();")
+    secrets_scan.enable_debug_logging()
     outputs = []
     try:
         for what, faults, q in ERROR_PATHS:
@@ -96,18 +126,23 @@ def t01_error_paths_leave_no_secret():
             r = psql("SET client_min_messages = 'debug5';\n%s;\n" % q, stop_on_error=False)
             assert "ERROR" in r.stderr, "%s: no error: %s" % (what, r.stderr[-200:])
             assert "server closed the connection" not in r.stderr, what
+            if what in CAUSES:
+                assert CAUSES[what] in harness.error_text(r.stderr), "%s: not the error expected (%s): %s" % (
+                    what, CAUSES[what], harness.error_text(r.stderr)[:300])
             outputs.append((what, "\n".join(r.lines) + r.stderr))
         # EXPLAIN (VERBOSE, ANALYZE) of a good scan per provider
         SRV.reset()
         SRV.config(ucloud_rate_limit=1000)
-        for t, cond in (("uvms_send_records", "call_start_time >= now() - interval '1 day'"),
-                        ("pstn_calls", "start_date_time >= now() - interval '2 days'"),
-                        ("chatapp_phone_number_metrics", "start_time >= now() - interval '2 days'"),
-                        ("tel_call_info", "day = current_date - 3")):
+        for t, cond in EXPLAINS:
             r = psql("SET client_min_messages = 'debug5';\nEXPLAIN (VERBOSE, ANALYZE) SELECT * FROM sec.%s "
                      "WHERE %s;\n" % (t, cond))
             assert r.rc == 0, r.stderr[-300:]
             outputs.append(("explain " + t, "\n".join(r.lines) + r.stderr))
+        # the temporary credentials were sent (and accepted by the EXPLAINs)
+        ids = {(e["vendor"], (e.get("params") or {}).get("AccessKeyId") or (e.get("params") or {}).get("SecretId"),
+                e.get("sig_ok")) for e in SRV.log()}
+        for want in (("alibaba", AL_STS_ID, True), ("tencent", TC_TMP_ID, True)):
+            assert want in ids, "no accepted request of %s %s: %s" % (want[0], want[1], sorted(map(str, ids)))
         # a foreign nextLink
         SRV.reset()
         SRV.config(graph_next_link_origin="https://127.0.0.1:%d" % SRV.foreign_port, graph_page_size=10)
@@ -118,20 +153,18 @@ def t01_error_paths_leave_no_secret():
         foreign = SRV.foreign()
         assert foreign["connections"] == 0 and not foreign["requests"], foreign
     finally:
-        psql_ok("ALTER SYSTEM RESET log_min_messages;\nALTER SYSTEM RESET log_statement;\n"
-                "ALTER SYSTEM RESET log_error_verbosity;\nSELECT pg_reload_conf();")
-    with open(log_path, errors="replace") as f:
-        f.seek(start)
-        server_log = f.read()
+        secrets_scan.reset_debug_logging()
+    server_log = secrets_scan.read_log(log_path, start)
     for what, text in outputs:
         leaks = find_leaks(text)
         assert not leaks, "%s: the client saw %s" % (what, leaks)
     leaks = find_leaks(server_log)
     assert not leaks, "the server log holds %s" % leaks
     assert "DEBUG" in server_log and "statement:" in server_log, "debug5 logging did not take effect"
-    info("secrets: %d error paths and 4 EXPLAIN (VERBOSE, ANALYZE) at debug5/log_statement=all: "
-         "%d bytes of server log, 0 secrets, 0 Authorization headers, 0 bytes to the foreign listener"
-         % (len(ERROR_PATHS), len(server_log)))
+    info("secrets: %d error paths and %d EXPLAIN (VERBOSE, ANALYZE) at debug5/log_statement=all: "
+         "%d bytes of server log, 0 secrets (%d looked for, tokens included), 0 Authorization headers, "
+         "0 bytes to the foreign listener"
+         % (len(ERROR_PATHS), len(EXPLAINS), len(server_log), len(SECRETS)))
 
 
 @test
@@ -152,6 +185,38 @@ def t02_other_roles_credentials():
             "REVOKE ALL ON FOREIGN SERVER sec_uc FROM sec_user;\nDROP ROLE sec_user;")
 
 
+def temporary_credentials(srv):
+    """Servers, mappings and tables of Alibaba STS (V3 and RPC signatures)
+    and Tencent temporary credentials, each right and with a wrong secret."""
+    ca = sql_literal(srv.ca)
+    s = SECRETS
+    sql = ""
+    for name, sigver, secret in (("sec_al_sts", "v3", s["alibaba sts secret"]),
+                                 ("sec_al_sts_bad", "v3", s["a wrong secret"]),
+                                 ("sec_al_sts_rpc", "rpc", s["alibaba sts secret"]),
+                                 ("sec_al_sts_rpc_bad", "rpc", s["a wrong secret"])):
+        table = {"sec_al_sts": "sts_al", "sec_al_sts_bad": "bad_sts_al", "sec_al_sts_rpc": "sts_al_rpc",
+                 "sec_al_sts_rpc_bad": "bad_sts_al_rpc"}[name]
+        sql += ("CREATE SERVER %s FOREIGN DATA WRAPPER callrecord_fdw OPTIONS (provider 'alibaba', endpoint %s, "
+                "ca_file %s, max_retries '2', signature_version '%s');\n"
+                "CREATE USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (access_key_id %s, access_key_secret %s, "
+                "security_token %s);\n"
+                "CREATE FOREIGN TABLE sec.%s (start_time timestamptz, phone_number text, sent_count bigint) "
+                "SERVER %s OPTIONS (resource 'chatapp_phone_number_metrics');\n"
+                % (name, sql_literal(srv.endpoint("alibaba") + "/"), ca, sigver, name, sql_literal(AL_STS_ID),
+                   sql_literal(secret), sql_literal(s["alibaba security token"]), table, name))
+    for name, table, secret in (("sec_tc_tmp", "tmp_tc", s["tencent temporary secret key"]),
+                                ("sec_tc_tmp_bad", "bad_tmp_tc", s["a wrong secret"])):
+        sql += ("CREATE SERVER %s FOREIGN DATA WRAPPER callrecord_fdw OPTIONS (provider 'tencent', endpoint %s, "
+                "ca_file %s, max_retries '2');\n"
+                "CREATE USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (secret_id %s, secret_key %s, token %s);\n"
+                "CREATE FOREIGN TABLE sec.%s (day date, sdk_app_id bigint, tel_call_out_count bigint) "
+                "SERVER %s OPTIONS (resource 'tel_call_info');\n"
+                % (name, sql_literal(srv.endpoint("tencent") + "/"), ca, name, sql_literal(TC_TMP_ID),
+                   sql_literal(secret), sql_literal(s["tencent token"]), table, name))
+    return sql
+
+
 def setup(srv):
     global SRV
     SRV = srv
@@ -161,7 +226,8 @@ def setup(srv):
         "SET log_statement = 'none';\n"      # the DDL below carries secrets in its text
         "CREATE EXTENSION IF NOT EXISTS callrecord_fdw;\n"
         "DROP SCHEMA IF EXISTS sec CASCADE; CREATE SCHEMA sec;\n"
-        "DROP SERVER IF EXISTS sec_uc, sec_uc_bad, sec_mg, sec_mg_bad, sec_al, sec_tc CASCADE;\n"
+        "DROP SERVER IF EXISTS sec_uc, sec_uc_bad, sec_mg, sec_mg_bad, sec_al, sec_tc, sec_al_sts, sec_al_sts_bad, "
+        "sec_al_sts_rpc, sec_al_sts_rpc_bad, sec_tc_tmp, sec_tc_tmp_bad CASCADE;\n"
         "CREATE SERVER sec_uc FOREIGN DATA WRAPPER callrecord_fdw OPTIONS (provider 'ucloud', endpoint %s, "
         "ca_file %s, max_retries '2', requests_per_second '50');\n"
         "CREATE USER MAPPING FOR CURRENT_USER SERVER sec_uc OPTIONS (public_key %s, private_key %s);\n"
@@ -202,7 +268,8 @@ def setup(srv):
            sql_literal(srv.endpoint("graph")), sql_literal(srv.endpoint("login")), ca,
            sql_literal(s["a wrong secret"]),
            sql_literal(srv.endpoint("alibaba") + "/"), ca, sql_literal(s["alibaba secret"]),
-           sql_literal(srv.endpoint("tencent") + "/"), ca, sql_literal(s["tencent secret key"])))
+           sql_literal(srv.endpoint("tencent") + "/"), ca, sql_literal(s["tencent secret key"]))
+        + temporary_credentials(srv))
 
 
 if __name__ == "__main__":
