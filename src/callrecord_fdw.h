@@ -179,6 +179,9 @@ typedef struct CrHttpResponse
 	char	   *error;			/* transport error text (no URL, no secret) */
 	bool		timed_out;		/* the request ran out of timeout_ms */
 	bool		retryable;		/* a transport failure worth another try */
+	bool		sent;			/* the request left (else: never written) */
+	int64		sent_us;		/* when it left */
+	bool		sent_reported;	/* cr_http_next_sent already said so */
 } CrHttpResponse;
 
 /* What a provider made of one response. */
@@ -270,6 +273,8 @@ extern int64 cr_now_us(void);
 extern void cr_pacing_init(void);
 extern bool cr_pacer_try_take(const CrAccount *acct, double rps, int64 now_us,
 							  int64 *next_us);
+extern void cr_pacer_done(const CrAccount *acct, double rps, bool sent,
+						  int64 sent_us);
 extern bool cr_pacing_shared(void);
 extern int64 cr_backoff_us(int attempt, double retry_after_s);
 

@@ -52,6 +52,9 @@ typedef struct CrSlot
 	bool		oom;
 	char	   *request_id;		/* malloc'd */
 	double		retry_after_s;
+	bool		sent;			/* the request has left (prereq callback) */
+	bool		sent_reported;	/* ... and cr_http_next_sent said so */
+	int64		sent_us;
 	char		errbuf[CURL_ERROR_SIZE];
 } CrSlot;
 
@@ -129,6 +132,9 @@ slot_reset_response(CrSlot *slot)
 		free(slot->request_id);
 	slot->request_id = NULL;
 	slot->retry_after_s = -1;
+	slot->sent = false;
+	slot->sent_reported = false;
+	slot->sent_us = 0;
 	slot->errbuf[0] = '\0';
 }
 
@@ -361,6 +367,24 @@ progress_cb(void *clientp, curl_off_t dltotal, curl_off_t dlnow,
 	return (QueryCancelPending || ProcDiePending) ? 1 : 0;
 }
 
+/*
+ * The connection is up (TCP and TLS done) and the request is about to be
+ * written: the moment the vendor will count it.
+ */
+static int
+prereq_cb(void *clientp, char *conn_primary_ip, char *conn_local_ip,
+		  int conn_primary_port, int conn_local_port)
+{
+	CrSlot	   *slot = (CrSlot *) clientp;
+
+	if (!slot->sent)
+	{
+		slot->sent = true;
+		slot->sent_us = cr_now_us();
+	}
+	return CURL_PREREQFUNC_OK;
+}
+
 #define SETOPT(easy, opt, val) \
 	do { \
 		if (curl_easy_setopt((easy), (opt), (val)) != CURLE_OK) \
@@ -428,6 +452,8 @@ cr_http_start(CrHttp *h, int tag, const CrHttpRequest *req)
 	SETOPT(slot->easy, CURLOPT_ERRORBUFFER, slot->errbuf);
 	SETOPT(slot->easy, CURLOPT_PRIVATE, (char *) h);
 	SETOPT(slot->easy, CURLOPT_TCP_KEEPALIVE, 1L);
+	SETOPT(slot->easy, CURLOPT_PREREQFUNCTION, prereq_cb);
+	SETOPT(slot->easy, CURLOPT_PREREQDATA, slot);
 	if (get_tls_share() != NULL)
 		SETOPT(slot->easy, CURLOPT_SHARE, tls_share);
 
@@ -470,6 +496,44 @@ cr_http_inflight(CrHttp *h)
 }
 
 /*
+ * A request in flight that has left since the last call: true with its tag
+ * and departure time, false when there is none.  Each is reported once
+ * (also through CrHttpResponse.sent_reported when it finishes).
+ */
+bool
+cr_http_next_sent(CrHttp *h, int *tag, int64 *sent_us)
+{
+	int			i;
+
+	for (i = 0; i < h->nslots; i++)
+	{
+		CrSlot	   *slot = &h->slots[i];
+
+		if (slot->in_use && slot->sent && !slot->sent_reported)
+		{
+			slot->sent_reported = true;
+			*tag = slot->tag;
+			*sent_us = slot->sent_us;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Requests in flight that have not left yet. */
+int
+cr_http_unsent(CrHttp *h)
+{
+	int			i;
+	int			n = 0;
+
+	for (i = 0; i < h->nslots; i++)
+		if (h->slots[i].in_use && !h->slots[i].sent)
+			n++;
+	return n;
+}
+
+/*
  * Move the transfers in flight along without waiting: a request just
  * started goes out now, not when the scan next waits.  The rate ceiling
  * books a request when it is started, and the vendor counts it when it
@@ -507,6 +571,9 @@ finish_slot(CrHttp *h, CrSlot *slot, CURLcode result, CrHttpResponse *resp)
 	curl_easy_getinfo(slot->easy, CURLINFO_RESPONSE_CODE, &code);
 	resp->status = code;
 	resp->retry_after_s = slot->retry_after_s;
+	resp->sent = slot->sent;
+	resp->sent_us = slot->sent_us;
+	resp->sent_reported = slot->sent_reported;
 	resp->request_id = slot->request_id ? pstrdup(slot->request_id) : NULL;
 	h->bytes_received += slot->len;
 

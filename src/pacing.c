@@ -5,7 +5,14 @@
  *
  * The ceiling is a token bucket of depth one per vendor account (provider,
  * endpoint and credentials): requests to one account are spaced at least
- * 1/requests_per_second apart.  With the library in
+ * 1/requests_per_second apart, counted from when each request actually
+ * leaves (the vendor counts arrivals).  A request booked on a new
+ * connection leaves only after the TCP and TLS set-up; so that no later
+ * booking overtakes it, the account takes no booking while one is still on
+ * its way out (a "pending" booking), and its departure, reported by the
+ * transport, pushes the next free turn to departure + 1/rps.  A pending
+ * booking whose departure was never reported (its backend died) lapses
+ * after CR_PENDING_MAX_US.  With the library in
  * shared_preload_libraries the buckets are in shared memory and the
  * ceiling holds for all backends together; otherwise each backend keeps
  * its own buckets and its own ceiling.  Nothing here sleeps: callers get a
@@ -38,8 +45,16 @@ typedef struct CrPacerEntry
 	uint8		key[32];		/* hash key */
 	int64		next_free_us;
 	int64		last_used_us;	/* shared table: for reuse when full */
+	int			pending;		/* booked, not yet left */
+	int64		pending_since_us;
 	bool		used;
 } CrPacerEntry;
+
+/* A booking not reported as sent or dropped by then is forgotten. */
+#define CR_PENDING_MAX_US	(2 * CR_USEC_PER_SEC)
+
+/* How often a booking held back by a pending one looks again. */
+#define CR_PENDING_POLL_US	2000
 
 #define CR_SHARED_PACERS 1024
 
@@ -131,6 +146,7 @@ shared_entry(const uint8 *key, int64 now_us)
 			memcpy(e->key, key, 32);
 			e->used = true;
 			e->next_free_us = 0;
+			e->pending = 0;
 			return e;
 		}
 		if (e->last_used_us < shared_pacers->entries[oldest].last_used_us)
@@ -142,6 +158,7 @@ shared_entry(const uint8 *key, int64 now_us)
 
 		memcpy(e->key, key, 32);
 		e->next_free_us = 0;
+		e->pending = 0;
 		return e;
 	}
 }
@@ -164,7 +181,10 @@ local_entry(const uint8 *key)
 	}
 	e = hash_search(local_pacers, key, HASH_ENTER, &found);
 	if (!found)
+	{
 		e->next_free_us = 0;
+		e->pending = 0;
+	}
 	return e;
 }
 
@@ -175,24 +195,75 @@ local_entry(const uint8 *key)
  * not, *next_us is when one may.  Check and booking are one step under the
  * lock, so two backends never take the same turn.
  */
+static int64
+spacing_us(double rps)
+{
+	return (int64) (1020000.0 / rps);
+}
+
+static CrPacerEntry *
+lock_entry(const CrAccount *acct, int64 now_us)
+{
+	if (shared_pacers)
+	{
+		LWLockAcquire(shared_pacers->lock, LW_EXCLUSIVE);
+		return shared_entry(acct->rate_key, now_us);
+	}
+	return local_entry(acct->rate_key);
+}
+
+static void
+unlock_entry(void)
+{
+	if (shared_pacers)
+		LWLockRelease(shared_pacers->lock);
+}
+
 bool
 cr_pacer_try_take(const CrAccount *acct, double rps, int64 now_us, int64 *next_us)
 {
-	CrPacerEntry *e;
+	CrPacerEntry *e = lock_entry(acct, now_us);
 	bool		ok;
 
-	if (shared_pacers)
-		LWLockAcquire(shared_pacers->lock, LW_EXCLUSIVE);
-	e = shared_pacers ? shared_entry(acct->rate_key, now_us) : local_entry(acct->rate_key);
-	ok = e->next_free_us <= now_us;
-	if (ok)
-		e->next_free_us = Max(now_us, e->next_free_us) + (int64) (1020000.0 / rps);
+	if (e->pending > 0 && now_us - e->pending_since_us >= CR_PENDING_MAX_US)
+		e->pending = 0;
+	if (e->pending > 0)
+	{
+		ok = false;
+		*next_us = Max(e->next_free_us, now_us + CR_PENDING_POLL_US);
+	}
 	else
-		*next_us = e->next_free_us;
+	{
+		ok = e->next_free_us <= now_us;
+		if (ok)
+		{
+			e->next_free_us = Max(now_us, e->next_free_us) + spacing_us(rps);
+			e->pending = 1;
+			e->pending_since_us = now_us;
+		}
+		else
+			*next_us = e->next_free_us;
+	}
 	e->last_used_us = now_us;
-	if (shared_pacers)
-		LWLockRelease(shared_pacers->lock);
+	unlock_entry();
 	return ok;
+}
+
+/*
+ * The transport reports that a booked request left at sent_us (sent) or
+ * will never leave (!sent): the account may book again, and its next turn
+ * is at least 1/rps after the departure.
+ */
+void
+cr_pacer_done(const CrAccount *acct, double rps, bool sent, int64 sent_us)
+{
+	CrPacerEntry *e = lock_entry(acct, sent_us);
+
+	if (e->pending > 0)
+		e->pending--;
+	if (sent)
+		e->next_free_us = Max(e->next_free_us, sent_us + spacing_us(rps));
+	unlock_entry();
 }
 
 /*

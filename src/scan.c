@@ -658,6 +658,35 @@ count_state(CrScanState *ss, CrReqState st)
 }
 
 /*
+ * Tell the account's rate ceiling which requests have left since the last
+ * call, so that it may book the next one (see pacing.c).
+ */
+static void
+report_departures(CrScanState *ss)
+{
+	int			tag;
+	int64		sent_us;
+
+	while (cr_http_next_sent(ss->http, &tag, &sent_us))
+		cr_pacer_done(ss->acct, ss->opts->requests_per_second, true, sent_us);
+}
+
+/*
+ * The transport goes away with requests maybe still in flight: those that
+ * never left give their bookings back.
+ */
+static void
+close_transport(CrScanState *ss)
+{
+	int			n;
+
+	report_departures(ss);
+	for (n = cr_http_unsent(ss->http); n > 0; n--)
+		cr_pacer_done(ss->acct, ss->opts->requests_per_second, false, cr_now_us());
+	cr_http_close(ss->http);
+}
+
+/*
  * Issue what may be issued now, in (series, page) order.  Returns the
  * earliest time at which something more could be issued (0 = none known).
  */
@@ -678,6 +707,7 @@ issue_requests(CrScanState *ss)
 		int64		slot;
 		bool		is_cursor;
 
+		report_departures(ss);
 		if (cr_http_inflight(ss->http) >= (ss->lazy ? 1 : ss->opts->concurrency))
 			return wake;
 
@@ -865,6 +895,9 @@ handle_response(CrScanState *ss, CrReq *req, CrHttpResponse *resp)
 {
 	CrRequestSpec spec;
 
+	if (!resp->sent_reported)
+		cr_pacer_done(ss->acct, ss->opts->requests_per_second, resp->sent,
+					  resp->sent ? resp->sent_us : cr_now_us());
 	ss->bytes += resp->body_len;
 	ss->stats->bytes += resp->body_len;
 	ss->err_req = req;
@@ -1257,7 +1290,7 @@ cr_rescan_foreign_scan(ForeignScanState *node)
 	 */
 	if (cr_http_inflight(ss->http) > 0)
 	{
-		cr_http_close(ss->http);
+		close_transport(ss);
 		ss->http = open_transport(ss);
 	}
 	reset_requests(ss);
@@ -1273,7 +1306,9 @@ cr_end_foreign_scan(ForeignScanState *node)
 
 	if (ss == NULL)
 		return;
-	if (ss->http)
+	if (ss->http && ss->acct)
+		close_transport(ss);
+	else if (ss->http)
 		cr_http_close(ss->http);
 	ss->http = NULL;
 }

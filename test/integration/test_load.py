@@ -50,11 +50,7 @@ def preloaded():
     return any(n in ("callrecord_fdw", "callrecord_fdw.so") for n in names), setting
 
 
-@test(known_bug="when the peak is one above the ceiling: pacing (src/pacing.c) spaces the bookings "
-     "1.02/requests_per_second apart, but a request on a new connection reaches the vendor later after its "
-     "booking (TCP + TLS set-up) than the ones after it: the first gap at the vendor was seen at 71 ms "
-     "instead of >= 102 ms, so rps + 1 requests can arrive within 1 s "
-     "(preloaded: 11 in 0.987 s; not preloaded: 81 for 8 backends)")
+@test
 def t01_eight_sessions_one_account():
     """8 sessions, each scanning 21 days (3 windows x 3 pages) of the same
     account through two user mappings' worth of servers: right rows in each,
