@@ -43,6 +43,7 @@
 #include "utils/timestamp.h"
 #include "access/xact.h"
 #include "utils/array.h"
+#include "utils/date.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
@@ -66,6 +67,7 @@ typedef struct CrRelInfo
 	Oid		   *atttype;
 	int			natts;
 	bool		has_fanout;		/* an IN list on some column */
+	bool		values_given;	/* = or IN on a column whose values fan out */
 	double		fanout;			/* estimated fan-out values */
 	double		range_days;		/* estimated span of the time range */
 	double		rows_unfiltered;	/* rows in range before other filters */
@@ -316,17 +318,39 @@ estimate_range_days(PlannerInfo *root, RelOptInfo *baserel, CrRelInfo *ri,
 		if (!(ri->opts->resource->columns[colidx].push & CR_PUSH_RANGE))
 			continue;
 		est = estimate_expression_value(root, (Node *) value);
-		if (!IsA(est, Const) || ((Const *) est)->constisnull ||
-			((Const *) est)->consttype != TIMESTAMPTZOID)
+		if (!IsA(est, Const) || ((Const *) est)->constisnull)
 			continue;
 		{
-			double		days_ago = (double) (now - DatumGetTimestampTz(((Const *) est)->constvalue)) /
-				(double) USECS_PER_DAY;
+			Const	   *c = (Const *) est;
+			TimestampTz t;
+			int			overflow = 0;
+			bool		whole_day = false;
+			double		days_ago;
 
-			if (op == CR_OP_GE || op == CR_OP_GT || op == CR_OP_EQ)
+			/* a date is a whole day (Tencent's day column compares with dates) */
+			if (c->consttype == TIMESTAMPTZOID)
+				t = DatumGetTimestampTz(c->constvalue);
+			else if (c->consttype == DATEOID)
+			{
+				t = date2timestamptz_opt_overflow(DatumGetDateADT(c->constvalue), &overflow);
+				whole_day = true;
+			}
+			else if (c->consttype == TIMESTAMPOID)
+				t = timestamp2timestamptz_opt_overflow(DatumGetTimestamp(c->constvalue), &overflow);
+			else
+				continue;
+			if (overflow != 0)
+				continue;
+			days_ago = (double) (now - t) / (double) USECS_PER_DAY;
+
+			if (op == CR_OP_GE || op == CR_OP_EQ || (op == CR_OP_GT && !whole_day))
 				lo = (lo < 0) ? days_ago : Min(lo, days_ago);
-			if (op == CR_OP_LE || op == CR_OP_LT || op == CR_OP_EQ)
+			else if (op == CR_OP_GT)
+				lo = (lo < 0) ? days_ago - 1 : Min(lo, days_ago - 1);
+			if (op == CR_OP_LT || ((op == CR_OP_LE || op == CR_OP_EQ) && !whole_day))
 				hi = (hi < 0) ? days_ago : Max(hi, days_ago);
+			else if (op == CR_OP_LE || op == CR_OP_EQ)
+				hi = (hi < 0) ? days_ago - 1 : Max(hi, days_ago - 1);
 		}
 	}
 	if (lo < 0 || lo > history)
@@ -403,6 +427,9 @@ cr_get_foreign_rel_size(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntable
 		if (!cr_classify_clause(root, baserel, ri->opts->resource, ri->attcol,
 								ri->atttype, rinfo->clause, &colidx, &op, &value))
 			continue;
+		if ((op == CR_OP_EQ || op == CR_OP_IN) &&
+			ri->opts->resource->columns[colidx].source == CR_SRC_FANOUT)
+			ri->values_given = true;
 		if (op == CR_OP_IN)
 		{
 			Node	   *est = estimate_expression_value(root, (Node *) value);
@@ -439,7 +466,7 @@ cr_get_foreign_rel_size(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntable
 		else
 			others = lappend(others, rinfo);
 	}
-	if (!ri->has_fanout)
+	if (!ri->has_fanout && !ri->values_given)
 		ri->fanout = default_values(ri->opts);
 	ri->rows_unfiltered = ri->range_days * limits->est_rows_per_day *
 		(limits->paged ? 1 : ri->fanout);
