@@ -57,7 +57,10 @@ def info(msg):
 class VendorServer:
     """The local vendor API server (test/vendor_server.py) in a subprocess."""
 
-    def __init__(self, start_timeout=20.0):
+    def __init__(self, start_timeout=20.0, script=None):
+        """script: a drop-in replacement of test/vendor_server.py taking the
+        same arguments (e.g. a wrapper that adds fields to the request log);
+        default test/vendor_server.py."""
         self.dir = tempfile.mkdtemp(prefix="crfdw-it.")
         os.chmod(self.dir, 0o755)           # the postgres OS user reads ca.pem in here
         self.cert_dir = os.path.join(self.dir, "certs")
@@ -74,7 +77,7 @@ class VendorServer:
         self.foreign_port_file = os.path.join(self.dir, "foreign_port")
         self.server_log = open(os.path.join(self.dir, "server.out"), "w")
         self.proc = subprocess.Popen(
-            [sys.executable, os.path.join(TEST_DIR, "vendor_server.py"), "--cert-dir", self.cert_dir,
+            [sys.executable, script or os.path.join(TEST_DIR, "vendor_server.py"), "--cert-dir", self.cert_dir,
              "--port", "0", "--port-file", self.port_file,
              "--foreign-port-file", self.foreign_port_file],
             stdout=self.server_log, stderr=subprocess.STDOUT)
