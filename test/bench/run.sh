@@ -45,7 +45,7 @@ done
 
 if [ "$build" = 1 ]; then
 	echo "== dependencies"
-	bash test/install_deps.sh >/dev/null || { echo "could not install dependencies" >&2; exit 1; }
+	bash test/install_deps.sh nginx-light >/dev/null || { echo "could not install dependencies" >&2; exit 1; }
 	echo "== build and install"
 	if ! { make -s && make -s install; } >/tmp/crfdw-bench-build.$$.out 2>&1; then
 		cat /tmp/crfdw-bench-build.$$.out
