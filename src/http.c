@@ -155,6 +155,9 @@ http_release(void *arg)
 	{
 		CrSlot	   *slot = &h->slots[i];
 
+		if (slot->in_use && !slot->sent_reported && h->cfg.on_release)
+			h->cfg.on_release(h->cfg.on_release_arg,
+							  slot->sent ? slot->sent_us : 0);
 		if (slot->easy)
 		{
 			if (slot->in_use && h->multi)
@@ -518,19 +521,6 @@ cr_http_next_sent(CrHttp *h, int *tag, int64 *sent_us)
 		}
 	}
 	return false;
-}
-
-/* Requests in flight that have not left yet. */
-int
-cr_http_unsent(CrHttp *h)
-{
-	int			i;
-	int			n = 0;
-
-	for (i = 0; i < h->nslots; i++)
-		if (h->slots[i].in_use && !h->slots[i].sent)
-			n++;
-	return n;
 }
 
 /*

@@ -22,6 +22,15 @@ typedef struct CrHttpConfig
 	int			connect_timeout_ms;
 	const char *request_id_header;
 	int			slots;			/* requests in flight at most */
+
+	/*
+	 * Called when the transport goes away (close, or the owning memory
+	 * context is reset or deleted, during abort too) once for each request
+	 * in flight whose departure was not reported by cr_http_next_sent:
+	 * sent_us is when it left, or 0 if it never did.  It must not ereport.
+	 */
+	void		(*on_release) (void *arg, int64 sent_us);
+	void	   *on_release_arg;
 } CrHttpConfig;
 
 extern void cr_http_global_init(void);
@@ -30,7 +39,6 @@ extern void cr_http_start(CrHttp *h, int tag, const CrHttpRequest *req);
 extern int	cr_http_inflight(CrHttp *h);
 extern void cr_http_progress(CrHttp *h);
 extern bool cr_http_next_sent(CrHttp *h, int *tag, int64 *sent_us);
-extern int	cr_http_unsent(CrHttp *h);
 extern int64 cr_http_bytes_received(CrHttp *h);
 extern bool cr_http_wait(CrHttp *h, int64 wake_at_us, int *tag,
 						 CrHttpResponse *resp);

@@ -151,6 +151,7 @@ typedef struct CrScanState
 } CrScanState;
 
 static void start_scan(CrScanState *ss, ExprContext *econtext);
+static void release_departure(void *arg, int64 sent_us);
 static void reset_requests(CrScanState *ss);
 
 /* ------------------------------------------------------------------------
@@ -303,6 +304,8 @@ open_transport(CrScanState *ss)
 	cfg.connect_timeout_ms = ss->opts->connect_timeout_ms;
 	cfg.request_id_header = ss->prov->limits.request_id_header;
 	cfg.slots = ss->lazy ? 1 : ss->opts->concurrency;
+	cfg.on_release = ss->acct ? release_departure : NULL;
+	cfg.on_release_arg = ss;
 	return cr_http_create(ss->scan_cxt, &cfg);
 }
 
@@ -631,11 +634,27 @@ send_request(CrScanState *ss, CrReq *req, int64 now_us)
 
 	fill_spec(ss, req, &spec);
 	memset(&hreq, 0, sizeof(hreq));
-	ss->prov->build_request(&spec, ss->acct, &hreq);
-	req->tag = ss->next_tag++;
-	req->state = REQ_INFLIGHT;
-	req->sent_us = now_us;
-	cr_http_start(ss->http, req->tag, &hreq);
+
+	/*
+	 * The rate ceiling has booked this request: if it cannot be started
+	 * (building it needs a token that cannot be had, say), give the booking
+	 * back before the ERROR goes on.  Once started, the transport reports
+	 * it (release_departure).
+	 */
+	PG_TRY();
+	{
+		ss->prov->build_request(&spec, ss->acct, &hreq);
+		req->tag = ss->next_tag++;
+		req->state = REQ_INFLIGHT;
+		req->sent_us = now_us;
+		cr_http_start(ss->http, req->tag, &hreq);
+	}
+	PG_CATCH();
+	{
+		cr_pacer_done(ss->acct, ss->opts->requests_per_second, false, now_us);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
 	ss->n_requests++;
 	ss->stats->requests++;
 	/* the request held the signature: wipe it */
@@ -672,18 +691,18 @@ report_departures(CrScanState *ss)
 }
 
 /*
- * The transport goes away with requests maybe still in flight: those that
- * never left give their bookings back.
+ * The transport goes away with requests maybe still in flight (a rescan, a
+ * LIMIT met, an ERROR): give the rate ceiling their departures, or their
+ * bookings back if they never left.  Runs from a memory context callback
+ * during abort too: it must not ereport (pacing takes only an LWLock).
  */
 static void
-close_transport(CrScanState *ss)
+release_departure(void *arg, int64 sent_us)
 {
-	int			n;
+	CrScanState *ss = (CrScanState *) arg;
 
-	report_departures(ss);
-	for (n = cr_http_unsent(ss->http); n > 0; n--)
-		cr_pacer_done(ss->acct, ss->opts->requests_per_second, false, cr_now_us());
-	cr_http_close(ss->http);
+	cr_pacer_done(ss->acct, ss->opts->requests_per_second, sent_us != 0,
+				  sent_us != 0 ? sent_us : cr_now_us());
 }
 
 /*
@@ -1290,7 +1309,7 @@ cr_rescan_foreign_scan(ForeignScanState *node)
 	 */
 	if (cr_http_inflight(ss->http) > 0)
 	{
-		close_transport(ss);
+		cr_http_close(ss->http);
 		ss->http = open_transport(ss);
 	}
 	reset_requests(ss);
@@ -1306,9 +1325,7 @@ cr_end_foreign_scan(ForeignScanState *node)
 
 	if (ss == NULL)
 		return;
-	if (ss->http && ss->acct)
-		close_transport(ss);
-	else if (ss->http)
+	if (ss->http)
 		cr_http_close(ss->http);
 	ss->http = NULL;
 }
