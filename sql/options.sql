@@ -134,4 +134,6 @@ CREATE SERVER s_tz FOREIGN DATA WRAPPER callrecord_fdw OPTIONS (provider 'tencen
 -- names with a newline
 CREATE SERVER s_tz FOREIGN DATA WRAPPER callrecord_fdw OPTIONS (provider 'tencent', time_zone E'Asia/Shanghai\n');
 CREATE SERVER s_tz FOREIGN DATA WRAPPER callrecord_fdw OPTIONS (provider 'tencent', time_zone E'Asia/\nShanghai');
+-- a leap-second zone, which SET timezone refuses too
+CREATE SERVER s_tz FOREIGN DATA WRAPPER callrecord_fdw OPTIONS (provider 'tencent', time_zone 'right/UTC');
 SELECT count(*) FROM pg_foreign_server WHERE srvname = 's_tz';

@@ -329,7 +329,8 @@ check_value(const CrOptionDef *opt, DefElem *def)
 				break;
 			}
 		case OPT_TIMEZONE:
-			if (pg_tzset(value) == NULL)
+			/* the zones SET timezone takes: no leap-second ("right/") zones */
+			if (pg_tzset(value) == NULL || !pg_tz_acceptable(pg_tzset(value)))
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("invalid value for option \"%s\": \"%s\"",
