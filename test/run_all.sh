@@ -12,33 +12,8 @@ bash test/install_deps.sh >/dev/null || { echo "could not install dependencies";
 
 log=$(mktemp -d /tmp/crfdw-test.XXXXXX)
 chmod 755 "$log"
-passed=0
-failed=0
 
-# count a test program's "N passed, N failed" line
-tally() {
-	local name=$1 out=$2 rc=$3
-	local line
-	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -n1)
-	if [ -z "$line" ]; then
-		echo "== $name: no result line (exit $rc)"
-		tail -n 30 "$out"
-		failed=$((failed + 1))
-		return
-	fi
-	local p f
-	p=$(echo "$line" | awk '{print $1}')
-	f=$(echo "$line" | awk '{print $3}')
-	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-		f=1
-	fi
-	passed=$((passed + p))
-	failed=$((failed + f))
-	echo "== $name: $line"
-	if [ "$f" -gt 0 ]; then
-		grep -E 'FAIL|not ok|Error|ERROR' "$out" | head -n 40
-	fi
-}
+. test/tally.sh
 
 echo "== build"
 if ! { make -s clean && make -s && make -s install; } >"$log/build.out" 2>&1; then
@@ -82,22 +57,7 @@ INNER
 echo "== PostgreSQL tests (pg_virtualenv)"
 pg_virtualenv -t -v 15 -o shared_buffers=64MB -o shared_preload_libraries=callrecord_fdw -- bash "$log/in_cluster.sh" >"$log/cluster.out" 2>&1
 
-# pg_regress: "All N tests passed." or "M of N tests failed."
-if grep -qE 'All [0-9]+ tests passed' "$log/regress.out"; then
-	n=$(grep -oE 'All [0-9]+ tests passed' "$log/regress.out" | grep -oE '[0-9]+')
-	passed=$((passed + n))
-	echo "== pg_regress: $n passed, 0 failed"
-elif grep -qE '[0-9]+ of [0-9]+ tests failed' "$log/regress.out"; then
-	read -r f total < <(grep -oE '[0-9]+ of [0-9]+ tests failed' "$log/regress.out" | awk '{print $1, $3}')
-	passed=$((passed + total - f))
-	failed=$((failed + f))
-	echo "== pg_regress: $((total - f)) passed, $f failed"
-	[ -f regression.diffs ] && head -n 80 regression.diffs
-else
-	echo "== pg_regress did not run"
-	cat "$log/regress.out" "$log/cluster.out" | tail -n 30
-	failed=$((failed + 1))
-fi
+tally_regress "$log/regress.out" "$log/cluster.out" regression.diffs
 for out in "$log"/test_*.out; do
 	[ -f "$out" ] || continue
 	rc=$(grep -oE '^rc=[0-9]+' "$out" | tail -n1 | cut -d= -f2)
