@@ -499,12 +499,12 @@ cr_http_inflight(CrHttp *h)
 }
 
 /*
- * A request in flight that has left since the last call: true with its tag
- * and departure time, false when there is none.  Each is reported once
- * (also through CrHttpResponse.sent_reported when it finishes).
+ * A request in flight that has left since the last call: true with its
+ * departure time, false when there is none.  Each is reported once (also
+ * through CrHttpResponse.sent_reported when it finishes).
  */
 bool
-cr_http_next_sent(CrHttp *h, int *tag, int64 *sent_us)
+cr_http_next_sent(CrHttp *h, int64 *sent_us)
 {
 	int			i;
 
@@ -515,7 +515,6 @@ cr_http_next_sent(CrHttp *h, int *tag, int64 *sent_us)
 		if (slot->in_use && slot->sent && !slot->sent_reported)
 		{
 			slot->sent_reported = true;
-			*tag = slot->tag;
 			*sent_us = slot->sent_us;
 			return true;
 		}
@@ -525,10 +524,10 @@ cr_http_next_sent(CrHttp *h, int *tag, int64 *sent_us)
 
 /*
  * Move the transfers in flight along without waiting: a request just
- * started goes out now, not when the scan next waits.  The rate ceiling
- * books a request when it is started, and the vendor counts it when it
- * arrives; between rows of a page the scan calls this, so the two stay
- * close.  Finished transfers stay queued for cr_http_wait.
+ * started goes out now, not when the scan next waits, and one on a new
+ * connection gets through its TCP and TLS set-up while the scan turns rows
+ * out (the account's rate ceiling takes no other booking until it has
+ * left).  Finished transfers stay queued for cr_http_wait.
  */
 void
 cr_http_progress(CrHttp *h)

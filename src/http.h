@@ -38,7 +38,7 @@ extern CrHttp *cr_http_create(MemoryContext cxt, const CrHttpConfig *cfg);
 extern void cr_http_start(CrHttp *h, int tag, const CrHttpRequest *req);
 extern int	cr_http_inflight(CrHttp *h);
 extern void cr_http_progress(CrHttp *h);
-extern bool cr_http_next_sent(CrHttp *h, int *tag, int64 *sent_us);
+extern bool cr_http_next_sent(CrHttp *h, int64 *sent_us);
 extern int64 cr_http_bytes_received(CrHttp *h);
 extern bool cr_http_wait(CrHttp *h, int64 wake_at_us, int *tag,
 						 CrHttpResponse *resp);

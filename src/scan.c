@@ -683,10 +683,9 @@ count_state(CrScanState *ss, CrReqState st)
 static void
 report_departures(CrScanState *ss)
 {
-	int			tag;
 	int64		sent_us;
 
-	while (cr_http_next_sent(ss->http, &tag, &sent_us))
+	while (cr_http_next_sent(ss->http, &sent_us))
 		cr_pacer_done(ss->acct, ss->opts->requests_per_second, true, sent_us);
 }
 
