@@ -67,7 +67,6 @@ typedef struct CrRelInfo
 	Oid		   *atttype;
 	int			natts;
 	bool		has_fanout;		/* an IN list on some column */
-	bool		values_given;	/* = or IN on a column whose values fan out */
 	double		fanout;			/* estimated fan-out values */
 	double		range_days;		/* estimated span of the time range */
 	double		rows_unfiltered;	/* rows in range before other filters */
@@ -399,6 +398,7 @@ cr_get_foreign_rel_size(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntable
 	ListCell   *lc;
 	List	   *counted = NIL;
 	List	   *others = NIL;
+	bool		values_given = false;	/* = or IN on a fan-out column */
 	Selectivity sel;
 	Selectivity sel_counted;
 
@@ -415,7 +415,13 @@ cr_get_foreign_rel_size(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntable
 	table_close(rel, NoLock);
 	baserel->fdw_private = ri;
 
-	/* fan-out from IN lists of constants */
+	/*
+	 * One pass over the restrictions: fan-out from IN lists of constants,
+	 * and which clauses filter the row estimate.  The time range is counted
+	 * in range_days, and the values of an API that does not page choose
+	 * answers rather than filter rows: their clauses must not filter the
+	 * estimate a second time.  The rest filter it by their selectivity.
+	 */
 	ri->fanout = 1;
 	foreach(lc, baserel->baserestrictinfo)
 	{
@@ -426,10 +432,18 @@ cr_get_foreign_rel_size(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntable
 
 		if (!cr_classify_clause(root, baserel, ri->opts->resource, ri->attcol,
 								ri->atttype, rinfo->clause, &colidx, &op, &value))
+		{
+			others = lappend(others, rinfo);
 			continue;
+		}
+		if ((ri->opts->resource->columns[colidx].push & CR_PUSH_RANGE) ||
+			(!limits->paged && (op == CR_OP_EQ || op == CR_OP_IN)))
+			counted = lappend(counted, rinfo);
+		else
+			others = lappend(others, rinfo);
 		if ((op == CR_OP_EQ || op == CR_OP_IN) &&
 			ri->opts->resource->columns[colidx].source == CR_SRC_FANOUT)
-			ri->values_given = true;
+			values_given = true;
 		if (op == CR_OP_IN)
 		{
 			Node	   *est = estimate_expression_value(root, (Node *) value);
@@ -444,29 +458,7 @@ cr_get_foreign_rel_size(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntable
 	}
 
 	ri->range_days = estimate_range_days(root, baserel, ri, baserel->baserestrictinfo);
-
-	/*
-	 * The time range is counted in range_days, and the values of an API that
-	 * does not page choose answers rather than filter rows: their clauses
-	 * must not filter the estimate a second time.  The rest filter it by
-	 * their selectivity.
-	 */
-	foreach(lc, baserel->baserestrictinfo)
-	{
-		RestrictInfo *rinfo = lfirst_node(RestrictInfo, lc);
-		int			colidx,
-					op;
-		Expr	   *value;
-
-		if (cr_classify_clause(root, baserel, ri->opts->resource, ri->attcol,
-							   ri->atttype, rinfo->clause, &colidx, &op, &value) &&
-			((ri->opts->resource->columns[colidx].push & CR_PUSH_RANGE) ||
-			 (!limits->paged && (op == CR_OP_EQ || op == CR_OP_IN))))
-			counted = lappend(counted, rinfo);
-		else
-			others = lappend(others, rinfo);
-	}
-	if (!ri->has_fanout && !ri->values_given)
+	if (!ri->has_fanout && !values_given)
 		ri->fanout = default_values(ri->opts);
 	ri->rows_unfiltered = ri->range_days * limits->est_rows_per_day *
 		(limits->paged ? 1 : ri->fanout);
