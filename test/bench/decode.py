@@ -28,17 +28,13 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(ROOT, "test"))
-sys.path.insert(0, os.path.join(ROOT, "test", "integration"))
+import benchlib
+from benchlib import ROOT, psql_ok, sql_literal
 
-import graph_data  # noqa: E402
-from harness import psql_ok, sql_literal  # noqa: E402
+import graph_data  # noqa: E402  (test/ is on sys.path through benchlib)
 
 PAGE_ROWS = 1000                    # what Graph sends
 T_PER_S = graph_data.T_PER_S
@@ -183,14 +179,12 @@ def timed(session_sql, queries, repeat):
     for _ in range(repeat):
         for q in queries:
             script.append(q + ";")
-    out = psql_ok("\n".join(script) + "\n", timeout=3600)
-    times = [float(l.split()[1]) for l in out if l.startswith("Time: ")]
+    values, times = benchlib.psql_timed("\n".join(script) + "\n", timeout=3600)
     if len(times) != repeat * len(queries):
-        raise SystemExit("expected %d timings, got %r" % (repeat * len(queries), out[-10:]))
+        raise SystemExit("expected %d timings, got %r" % (repeat * len(queries), values[-10:]))
     best = []
     for i in range(len(queries)):
         best.append(min(times[k * len(queries) + i] for k in range(repeat)))
-    values = [l for l in out if not l.startswith("Time: ")]
     return best, values
 
 

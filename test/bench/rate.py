@@ -43,6 +43,7 @@ import benchlib
 from benchlib import DAY_US, DEFAULTS, LOG_VENDOR, TABLE, median, percentile, sql_literal
 
 import graph_data  # noqa: E402  (test/ is on sys.path through benchlib)
+from harness import ceil_div  # noqa: E402
 
 LATENCY_MS = 50
 UCLOUD_PAGE = 100            # README: page_size default (and maximum) 100
@@ -53,10 +54,6 @@ GRAPH_PAGE = 100             # the server's graph_page_size for the main msgraph
 # the emulation's throttle at its default config (test/SERVER_CONTRACT.md)
 SERVER_LIMIT = {"ucloud": "20/1s", "msgraph": "200/60s", "alibaba": "50/1s", "tencent": "20/1s"}
 SRV = None
-
-
-def ceil_div(a, b):
-    return -(-a // b)
 
 
 # ------------------------------------------------------------ minimum requests
